@@ -1,0 +1,47 @@
+// guard ack: a human acknowledges the repair; the mission unfreezes only if it passes its checks.
+import { unlink } from 'node:fs/promises';
+import { userInfo, hostname } from 'node:os';
+import { openIncidents } from '../../core/replay.js';
+import { shellQuote } from '../../core/freeze.js';
+import { EXIT, GuardError } from '../../errors.js';
+import { checkMission } from '../../guardian/mission-check.js';
+import { MissionStore } from '../../guardian/mission-store.js';
+import { defineCommand, jsonOption, missionOption } from '../command.js';
+import { profileFor, profileOptions, resolveMissionDir } from '../mission.js';
+import { issuesText } from '../render.js';
+
+export const ackCommand = defineCommand({
+  name: 'ack',
+  usage: 'guard ack --note TEXT [--mission DIR] [--json]',
+  summary: 'acknowledge a repair and unfreeze (only when the mission passes its checks)',
+  options: { ...missionOption, ...jsonOption, ...profileOptions, note: { type: 'string' } },
+  async run(ctx, { values }) {
+    if (values.note === undefined || values.note.trim() === '') throw new GuardError('USAGE', 'guard ack needs --note TEXT saying what was repaired (it is kept in the journal)');
+    const dir = resolveMissionDir(ctx, values.mission);
+    const store = await MissionStore.open(ctx.guardHome, dir, profileFor(ctx, dir, values));
+    const incidents = openIncidents(store.state);
+    const mission = shellQuote(store.paths.missionDir);
+    if (store.state.freeze.kind === 'open' && incidents.length === 0) {
+      if (values.json === true) ctx.print.json({ acknowledged: false, frozen: false, reason: 'not frozen' });
+      else ctx.print.out(`mission ${store.paths.missionDir} is not frozen; nothing to acknowledge`);
+      return EXIT.ok;
+    }
+    const check = await checkMission(store);
+    if (check.problems.length > 0) {
+      if (values.json === true) ctx.print.json({ acknowledged: false, frozen: true, problems: check.problems });
+      else {
+        ctx.print.err(`not unfrozen: mission ${store.paths.missionDir} still fails its checks:`);
+        for (const problem of check.problems) ctx.print.err(`  ${problem.path}: ${issuesText(problem.issues)}`);
+        ctx.print.err(`Put the last good version back with: guard repair --mission ${mission} --restore ${check.problems[0]?.path ?? 'ARTIFACT'}; then run guard ack again.`);
+      }
+      return EXIT.checkFailed;
+    }
+    await check.recordAccepted('repair');
+    const who = `${userInfo().username}@${hostname()}`;
+    await store.append({ kind: 'acknowledged', note: values.note, who, incidents: incidents.map((incident) => incident.id) });
+    await unlink(store.paths.sentinel).catch(() => undefined);
+    if (values.json === true) ctx.print.json({ acknowledged: true, frozen: false, incidents: incidents.map((incident) => incident.id) });
+    else ctx.print.out(`${ctx.print.c.green('unfrozen')}: mission ${store.paths.missionDir} passes its checks; ${incidents.length} incident(s) acknowledged. The orchestrator may resume (droid: StartMissionRun).`);
+    return EXIT.ok;
+  },
+});

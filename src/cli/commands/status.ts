@@ -1,0 +1,61 @@
+// guard status: frozen or not, open incidents, each artifact's health and last good, next step.
+import { openIncidents } from '../../core/replay.js';
+import { EXIT } from '../../errors.js';
+import { defineCommand, jsonOption, missionOption } from '../command.js';
+import { profileFor, profileOptions, resolveMissionDir } from '../mission.js';
+import { artifactHealth, viewMission } from '../mission-view.js';
+import { issuesText } from '../render.js';
+import { shellQuote } from '../../core/freeze.js';
+
+export const statusCommand = defineCommand({
+  name: 'status',
+  usage: 'guard status [--mission DIR] [--json]',
+  summary: 'frozen or not, open incidents, artifact health, and what to do next',
+  options: { ...missionOption, ...jsonOption, ...profileOptions },
+  async run(ctx, { values }) {
+    const dir = resolveMissionDir(ctx, values.mission);
+    const view = await viewMission(ctx.guardHome, dir);
+    const artifacts = await artifactHealth(view, profileFor(ctx, dir, values));
+    const { state } = view;
+    const incidents = openIncidents(state);
+    const frozen = state.freeze.kind === 'frozen';
+    const mission = shellQuote(view.paths.missionDir);
+    const next = frozen
+      ? `guard diff --mission ${mission} ${state.freeze.kind === 'frozen' ? state.freeze.path : ''} ; then: guard ack --mission ${mission} --note "..."`
+      : view.guardian === undefined
+        ? `guard watch ${mission}`
+        : 'nothing to do';
+    if (values.json === true) {
+      ctx.print.json({
+        mission: view.paths.missionDir,
+        frozen,
+        freeze: state.freeze.kind === 'frozen' ? state.freeze : null,
+        incidents,
+        artifacts,
+        guardian: view.guardian ?? null,
+        journal: { file: view.paths.journal, seq: state.seq, tornBytes: view.tornBytes },
+        permits: [...state.permits].map(([feature, permit]) => ({ feature, ...permit })),
+        next,
+      });
+      return frozen ? EXIT.frozen : EXIT.ok;
+    }
+    const c = ctx.print.c;
+    ctx.print.out(`mission ${view.paths.missionDir}`);
+    ctx.print.out(frozen && state.freeze.kind === 'frozen' ? `  ${c.red.bold('FROZEN')} since ${state.freeze.since} (incident ${state.freeze.incident}): ${state.freeze.reason}` : `  ${c.green('not frozen')}`);
+    ctx.print.out(`  guardian: ${view.guardian === undefined ? 'not running' : `pid ${view.guardian.pid} (${view.guardian.mode}) since ${view.guardian.since}`}`);
+    ctx.print.out(`  journal: ${state.seq} entries${view.tornBytes > 0 ? c.yellow(`, ${view.tornBytes} torn bytes at the end (repaired on the next write)`) : ''}`);
+    if (incidents.length > 0) {
+      ctx.print.out('  open incidents:');
+      for (const incident of incidents) {
+        ctx.print.out(`    #${incident.id} ${incident.at} ${incident.path} (${incident.finalization ? 'finalization, repaired in place' : incident.role}; ${incident.outcome}): ${issuesText(incident.issues)}`);
+      }
+    }
+    ctx.print.out('  artifacts:');
+    for (const row of artifacts) {
+      const mark = row.health === 'good' ? c.green('good   ') : row.health === 'new' ? c.dim('new    ') : c.yellow(row.health.padEnd(7));
+      ctx.print.out(`    ${mark} ${row.path} (${row.role}) last good ${row.lastGood?.slice(0, 12) ?? 'none'}`);
+    }
+    ctx.print.out(`next: ${next}`);
+    return frozen ? EXIT.frozen : EXIT.ok;
+  },
+});

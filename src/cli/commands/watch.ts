@@ -1,0 +1,41 @@
+// guard watch: the protection loop without a child, in the foreground, until Ctrl-C or SIGTERM.
+import { resolve } from 'node:path';
+import { EXIT } from '../../errors.js';
+import { defineCommand, jsonOption } from '../command.js';
+import { profileFor, profileOptions, resolveMissionDir } from '../mission.js';
+import { errorLine, exitCodeOf, startGuarding, waitForStopSignal } from '../guarding.js';
+
+export const watchCommand = defineCommand({
+  name: 'watch',
+  usage: 'guard watch [DIR...] [--root DIR] [--settle-ms N] [--profile droid | --config FILE] [--json]',
+  summary: 'protect mission dirs in the foreground (a background safety net)',
+  options: { ...jsonOption, ...profileOptions, root: { type: 'string' }, 'settle-ms': { type: 'string' }, mission: { type: 'string', short: 'm', multiple: true } },
+  async run(ctx, { values, positionals }) {
+    const dirs = [...positionals, ...(values.mission ?? [])].map((dir) => resolve(ctx.io.cwd, dir));
+    if (dirs.length === 0 && values.root === undefined) dirs.push(resolveMissionDir(ctx, undefined));
+    const guarding = startGuarding(ctx, {
+      mode: 'watch',
+      json: values.json === true,
+      quiet: false,
+      hooks: false,
+      settleMs: values['settle-ms'],
+      profileFor: (dir) => profileFor(ctx, dir, values),
+    });
+    const { supervisor } = guarding;
+    try {
+      for (const dir of dirs) await supervisor.add(resolveMissionDir(ctx, dir));
+      if (values.root !== undefined) await supervisor.watchRoot(resolve(ctx.io.cwd, values.root), true);
+    } catch (error) {
+      await supervisor.stop('start failed');
+      throw error;
+    }
+    guarding.announce();
+    const reason = await Promise.race([waitForStopSignal(), guarding.fatal]);
+    await supervisor.stop(typeof reason === 'string' ? reason : 'fatal error');
+    if (typeof reason !== 'string') {
+      ctx.print.err(errorLine(ctx, reason));
+      return exitCodeOf(reason);
+    }
+    return supervisor.frozen ? EXIT.frozen : EXIT.ok;
+  },
+});

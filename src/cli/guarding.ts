@@ -1,0 +1,99 @@
+// Shared by `guard watch` and `guard run`: start a supervisor whose journal entries are printed,
+// and turn signals and fatal guardian errors into a reason to stop.
+import type { JournalEntry } from '../core/entries.js';
+import { ERROR_CODES, GuardError, isGuardError } from '../errors.js';
+import type { Guardian } from '../guardian/guardian.js';
+import { Supervisor } from '../guardian/supervisor.js';
+import type { Profile } from '../profiles/profile.js';
+import type { Context } from './command.js';
+import { formatEntry, NOTABLE } from './render.js';
+
+export interface GuardingOptions {
+  mode: string;
+  json: boolean;
+  /** A child owns the terminal: nothing on stdout, one short stderr line per incident. */
+  quiet: boolean;
+  hooks: boolean;
+  settleMs: string | undefined;
+  profileFor: (dir: string) => Profile;
+}
+
+export const DEFAULT_SETTLE_MS = 50;
+
+export function parseSettleMs(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_SETTLE_MS;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0 || value > 60_000) throw new GuardError('USAGE', `--settle-ms must be a whole number of milliseconds between 0 and 60000 (got "${text}")`);
+  return value;
+}
+
+export function startGuarding(ctx: Context, options: GuardingOptions) {
+  let reportFatal: (error: Error) => void = () => undefined;
+  const fatal = new Promise<Error>((resolve) => (reportFatal = resolve));
+  const print = ctx.print;
+  const show = (dir: string, entries: JournalEntry[]) => {
+    for (const entry of entries) {
+      if (options.json && !options.quiet) print.jsonLine({ mission: dir, ...entry });
+      else if (options.quiet) {
+        if (NOTABLE.has(entry.kind)) print.err(`guard: ${formatEntry(entry, print.c)}`);
+      } else print.out(`${print.c.dim(shortDir(dir))} ${formatEntry(entry, print.c)}`);
+    }
+  };
+  const supervisor = new Supervisor({
+    guardHome: ctx.guardHome,
+    settleMs: parseSettleMs(options.settleMs),
+    mode: options.mode,
+    hooks: options.hooks,
+    profileFor: options.profileFor,
+    onEntries: show,
+    onFatal: (_dir, error) => reportFatal(error),
+    onAdoptError: (dir, error) => print.err(`guard: cannot guard ${dir}: ${errorLine(ctx, error)}`),
+  });
+  return {
+    supervisor,
+    fatal,
+    // One closing line per mission after start: what is guarded and whether it is frozen.
+    announce() {
+      if (options.json || options.quiet) return;
+      for (const guardian of supervisor.guardians.values()) print.out(describeGuardian(ctx, guardian));
+      if (supervisor.guardians.size === 0) print.out('waiting for mission dirs to appear...');
+    },
+  };
+}
+
+function describeGuardian(ctx: Context, guardian: Guardian): string {
+  const c = ctx.print.c;
+  const dir = guardian.missionDir;
+  if (!guardian.frozen) return `${c.green('guarding')} ${dir} (profile ${guardian.store.profile.name}); Ctrl-C to stop`;
+  return `${c.red('guarding')} ${dir}: ${c.red.bold('FROZEN')}. Inspect: guard status --mission ${dir}; then: guard ack --mission ${dir} --note "..."`;
+}
+
+function shortDir(dir: string): string {
+  const parts = dir.split('/');
+  return `[${parts[parts.length - 1] ?? dir}]`;
+}
+
+// Resolves with the signal's name on SIGINT or SIGTERM.
+export function waitForStopSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const stop = (signal: string) => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      resolve(`stopped by ${signal}`);
+    };
+    const onInt = () => stop('SIGINT');
+    const onTerm = () => stop('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+  });
+}
+
+// An error as one line: a GuardError's message, anything else marked as a bug.
+export function errorLine(ctx: Context, error: Error): string {
+  if (isGuardError(error)) return error.message;
+  return `${ctx.print.c.red('internal error (a bug in mission guard)')}: ${error.stack ?? error.message}`;
+}
+
+export function exitCodeOf(error: Error): number {
+  return isGuardError(error) ? ERROR_CODES[error.code].exit : 70;
+}

@@ -1,0 +1,70 @@
+// The CLI entry: parse, dispatch, map errors to exit codes. Never calls process.exit and does
+// nothing on import, so tests can call `main` in-process.
+import { readFileSync } from 'node:fs';
+import { EXIT, ERROR_CODES, isGuardError } from '../errors.js';
+import { createContext, parseCommand, type Command, type Options } from './command.js';
+import { ackCommand } from './commands/ack.js';
+import { logCommand } from './commands/log.js';
+import { statusCommand } from './commands/status.js';
+import { watchCommand } from './commands/watch.js';
+import type { Io } from './render.js';
+
+const COMMANDS: ReadonlyArray<Command<Options>> = [watchCommand, statusCommand, ackCommand, logCommand] as unknown as Array<Command<Options>>;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function help(): string {
+  const width = Math.max(...COMMANDS.map((command) => command.name.length));
+  return [
+    'mission guard: protects the state files of multi-agent coding missions',
+    '',
+    'usage: guard <command> [options]',
+    '',
+    ...COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
+    '',
+    'Run "guard <command> --help" for a command\'s options. Exit codes: 0 ok, 1 check failed,',
+    '2 usage, 3 frozen, 4 locked by another guard, 70 internal error, 74 guard state unreadable.',
+  ].join('\n');
+}
+
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  const ctx = createContext(io);
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    ctx.print.out(help());
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === '--version' || name === '-V') {
+    ctx.print.out(version());
+    return EXIT.ok;
+  }
+  const command = COMMANDS.find((candidate) => candidate.name === name);
+  if (command === undefined) {
+    ctx.print.err(`guard: unknown command "${name}"\n\n${help()}`);
+    return EXIT.usage;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    const before = command.passthrough === true && rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+    if (before.includes('--help') || before.includes('-h')) {
+      ctx.print.out(`usage: ${command.usage}\n\n${command.summary}`);
+      return EXIT.ok;
+    }
+  }
+  try {
+    return await command.run(ctx, parseCommand(command, rest));
+  } catch (error) {
+    if (isGuardError(error)) {
+      ctx.print.err(`guard ${name}: ${error.message}`);
+      return ERROR_CODES[error.code].exit;
+    }
+    ctx.print.err(`guard ${name}: internal error (a bug in mission guard; please report it):\n${(error as Error).stack ?? String(error)}`);
+    return EXIT.internal;
+  }
+}
+
+function processIo(): Io {
+  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd() };
+}

@@ -1,0 +1,35 @@
+// Which mission a command acts on: --mission, else GUARD_MISSION, else the current directory
+// when it looks like a mission dir (DESIGN.md §9).
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { GuardError } from '../errors.js';
+import { CONFIG_FILE, resolveProfile, type Profile } from '../profiles/profile.js';
+import type { Context } from './command.js';
+
+const MISSION_MARKERS = ['features.json', 'state.json', CONFIG_FILE];
+
+export function looksLikeMission(dir: string): boolean {
+  return MISSION_MARKERS.some((marker) => existsSync(join(dir, marker)));
+}
+
+// The mission dir as an absolute path; throws MISSION_NOT_FOUND with the way to name one.
+export function resolveMissionDir(ctx: Context, option: string | undefined): string {
+  const given = option ?? (ctx.io.env.GUARD_MISSION === '' ? undefined : ctx.io.env.GUARD_MISSION);
+  if (given === undefined) {
+    if (looksLikeMission(ctx.io.cwd)) return ctx.io.cwd;
+    throw new GuardError('MISSION_NOT_FOUND', `no mission given and ${ctx.io.cwd} is not a mission dir (no ${MISSION_MARKERS.join(', ')}). Pass --mission DIR or set GUARD_MISSION.`);
+  }
+  const dir = resolve(ctx.io.cwd, given);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new GuardError('MISSION_NOT_FOUND', `mission dir ${dir} does not exist`);
+  return dir;
+}
+
+/** Profile choice options shared by commands that judge. */
+export const profileOptions = { profile: { type: 'string' }, config: { type: 'string' } } as const;
+
+export function profileFor(ctx: Context, missionDir: string, values: { profile?: string; config?: string }): Profile {
+  return resolveProfile(missionDir, {
+    ...(values.profile === undefined ? {} : { profile: values.profile }),
+    ...(values.config === undefined ? {} : { config: resolve(ctx.io.cwd, values.config) }),
+  });
+}

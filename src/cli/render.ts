@@ -1,0 +1,93 @@
+// The only place that prints and imports chalk. Every journal entry kind has a formatter here,
+// so a new kind does not compile until it has one (STYLE.md "Pure core, thin shell").
+import { Chalk, type ChalkInstance } from 'chalk';
+import type { EntryBody, EntryKind, JournalEntry } from '../core/entries.js';
+import type { Issue, Transition } from '../core/types.js';
+
+/** Where output goes; `main` gets real streams, tests may pass their own. */
+export interface Io {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+/** Colours, honouring NO_COLOR (chalk itself does not read it). */
+export function paletteFor(io: Io): ChalkInstance {
+  const noColor = io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '';
+  const tty = (io.stdout as { isTTY?: boolean }).isTTY === true || io.env.FORCE_COLOR !== undefined;
+  return new Chalk({ level: noColor || !tty ? 0 : 1 });
+}
+
+export class Printer {
+  readonly c: ChalkInstance;
+  readonly #io: Io;
+  constructor(io: Io) {
+    this.#io = io;
+    this.c = paletteFor(io);
+  }
+  out(text = ''): void {
+    this.#io.stdout.write(`${text}\n`);
+  }
+  err(text: string): void {
+    this.#io.stderr.write(`${text}\n`);
+  }
+  json(value: unknown): void {
+    this.#io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  }
+  jsonLine(value: unknown): void {
+    this.#io.stdout.write(`${JSON.stringify(value)}\n`);
+  }
+}
+
+type Formatter<K extends EntryKind> = (entry: Extract<EntryBody, { kind: K }>, c: ChalkInstance) => string;
+type FormatterTable = { [K in EntryKind]: Formatter<K> };
+
+const short = (digest: string | null | undefined) => (digest === null || digest === undefined ? 'absent' : digest.slice(0, 12));
+
+// How each kind reads in a timeline; `notable` kinds are shown while a child owns the terminal.
+const FORMATTERS: FormatterTable = {
+  'guard-started': (e) => `guard started (pid ${e.pid}, ${e.mode}, profile ${e.profile})`,
+  'guard-stopped': (e) => `guard stopped (${e.reason})`,
+  baseline: (e, c) => `baseline: ${e.artifacts} artifacts judged${e.frozen ? c.red(', mission frozen') : ', all good'}`,
+  'write-accepted': (e, c) => `${c.green('accepted')} ${e.path} ${short(e.digest)}${e.by === 'watcher' ? '' : ` (${e.by})`}${transitionsText(e.transitions)}${e.reopened === undefined ? '' : c.yellow(` reopened ${e.reopened.map((r) => `${r.feature} (${r.reason})`).join(', ')}`)}`,
+  'write-rejected': (e, c) => `${c.red('REJECTED')} ${e.path} ${short(e.digest)} (${e.role}): ${issuesText(e.issues)}`,
+  restored: (e, c) => `${c.yellow('restored')} ${e.path} to last good ${short(e.digest)} (incident ${e.incident})`,
+  'restore-skipped': (e) => `restore of ${e.path} skipped (incident ${e.incident}): ${e.reason}`,
+  frozen: (e, c) => `${c.red.bold('FROZEN')} by incident ${e.incident}: ${e.reason}`,
+  'scheduler-paused': (e) => `scheduler paused (incident ${e.incident}): ${e.how}`,
+  acknowledged: (e, c) => `${c.green('acknowledged')} by ${e.who}: ${e.note}`,
+  'reopen-permitted': (e) => `reopen permitted for ${e.feature} by ${e.who}: ${e.reason}`,
+  repaired: (e) => `repaired (${e.action}${e.path === undefined ? '' : ` ${e.path}`}) by ${e.who}: ${e.reason}`,
+  tamper: (e, c) => `${c.red('tamper')} ${e.path}: ${e.detail}`,
+  'hook-allowed': (e) => `hook allowed ${e.tool} on ${e.path}`,
+  'hook-denied': (e, c) => `${c.yellow('hook denied')} ${e.tool} on ${e.path}: ${e.reason}`,
+  'unhooked-write': (e) => `unhooked write to ${e.path} ${short(e.digest)} (no hook approved this version)`,
+  evidence: (e) => `evidence from ${e.path}: ${e.facts.map((f) => (f.fact === 'worker-completed' ? `${f.feature} ${f.outcome} by ${f.session}` : `${f.assertion} ${f.status}`)).join(', ')}`,
+  'child-started': (e) => `child started (pid ${e.pid}): ${e.command.join(' ')}`,
+  'child-exited': (e) => `child exited (${e.signal === null ? `code ${e.code}` : `signal ${e.signal}`})`,
+  'lock-compromised': (e) => `guardian lock compromised (${e.detail})${e.recovered ? '; taken back' : ''}`,
+  'journal-repaired': (e) => `journal repaired: ${e.reason} (${e.cutBytes} bytes cut, kept as ${short(e.object)})`,
+};
+
+// One readable line for an entry.
+export function formatEntry(entry: JournalEntry, c: ChalkInstance): string {
+  const format = FORMATTERS[entry.kind] as Formatter<EntryKind>;
+  return `${c.dim(`#${entry.seq} ${entry.at}`)} ${format(entry as never, c)}`;
+}
+
+/** Kinds worth a line on stderr while a child owns the terminal (incidents and their handling). */
+export const NOTABLE: ReadonlySet<EntryKind> = new Set<EntryKind>(['write-rejected', 'frozen', 'restored', 'restore-skipped', 'tamper', 'journal-repaired', 'lock-compromised']);
+
+export function issuesText(issues: Issue[]): string {
+  const shown = issues.slice(0, 3).map((issue) => issue.message);
+  return `${shown.join('; ')}${issues.length > 3 ? `; +${issues.length - 3} more` : ''}`;
+}
+
+function transitionsText(transitions: Transition[]): string {
+  const changed = transitions.filter((t) => t.from !== null || t.to !== null);
+  if (changed.length === 0) return '';
+  const shown = changed.slice(0, 4).map((t) => `${t.item}: ${t.from ?? 'new'} -> ${t.to ?? 'removed'}`);
+  return ` [${shown.join(', ')}${changed.length > 4 ? `, +${changed.length - 4}` : ''}]`;
+}

@@ -1,0 +1,50 @@
+// Facts worth keeping from droid's evidence files (issue "durable truth" item 2): once journaled
+// they outlive the files, so a damaged progress log or handoff cannot erase completed work.
+import type { EvidenceFact } from './entries.js';
+import type { JsonLine } from './parse.js';
+import { isRecord } from './pointer.js';
+
+const OUTCOMES = new Set(['success', 'partial', 'failure']);
+
+// Facts new in `doc` compared with `previous` (both parsed versions of the artifact at `path`).
+export function droidEvidenceFacts(path: string, previous: unknown, doc: unknown): EvidenceFact[] {
+  if (path === 'progress_log.jsonl') return progressFacts(previous, doc);
+  if (path.startsWith('handoffs/')) return handoffFacts(path, doc);
+  if (path === 'validation-state.json') return assertionFacts(previous, doc);
+  return [];
+}
+
+function progressFacts(previous: unknown, doc: unknown): EvidenceFact[] {
+  const lines = doc as JsonLine[];
+  const seen = Array.isArray(previous) ? previous.length : 0;
+  const facts: EvidenceFact[] = [];
+  for (const { line, value } of lines.slice(seen)) {
+    if (!isRecord(value) || value.type !== 'worker_completed') continue;
+    const { featureId, workerSessionId, successState } = value;
+    if (typeof featureId === 'string' && typeof workerSessionId === 'string' && typeof successState === 'string' && OUTCOMES.has(successState)) {
+      facts.push({ fact: 'worker-completed', feature: featureId, session: workerSessionId, outcome: successState as 'success', source: `progress_log.jsonl:${line}` });
+    }
+  }
+  return facts;
+}
+
+function handoffFacts(path: string, doc: unknown): EvidenceFact[] {
+  if (!isRecord(doc)) return [];
+  const { featureId, workerSessionId, successState } = doc;
+  if (typeof featureId !== 'string' || typeof workerSessionId !== 'string' || typeof successState !== 'string' || !OUTCOMES.has(successState)) return [];
+  return [{ fact: 'worker-completed', feature: featureId, session: workerSessionId, outcome: successState as 'success', source: path }];
+}
+
+function assertionFacts(previous: unknown, doc: unknown): EvidenceFact[] {
+  const now = isRecord(doc) && isRecord(doc.assertions) ? doc.assertions : {};
+  const before = isRecord(previous) && isRecord(previous.assertions) ? previous.assertions : {};
+  const facts: EvidenceFact[] = [];
+  for (const [assertion, value] of Object.entries(now)) {
+    if (!isRecord(value) || typeof value.status !== 'string') continue;
+    const old = before[assertion];
+    if (isRecord(old) && old.status === value.status) continue;
+    const milestone = value.validatedAtMilestone;
+    facts.push({ fact: 'assertion', assertion, status: value.status, ...(milestone === undefined || milestone === null ? {} : { milestone: String(milestone) }) });
+  }
+  return facts;
+}

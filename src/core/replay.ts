@@ -1,0 +1,217 @@
+// Replay (DESIGN.md §1 "journal"): fold journal entries into the mission's state. Every piece of
+// guard state (last good, freeze, incidents, feature history, evidence) is a projection of this.
+import type { EntryBody, EvidenceFact, JournalEntry } from './entries.js';
+import type { Evidence } from './evidence-rules.js';
+import { assertNever, type Digest, type Issue, type Role } from './types.js';
+
+/** What the journal says about one artifact. */
+export interface ArtifactState {
+  path: string;
+  role: Role;
+  /** Digest of the newest accepted version; null when its accepted state is "absent". */
+  lastGood: Digest | null;
+  seq: number;
+  at: string;
+}
+
+/** A rejected write and what was done about it. */
+export interface Incident {
+  id: number;
+  at: string;
+  path: string;
+  role: Role;
+  digest: Digest | null;
+  issues: Issue[];
+  /** What happened to the live file: still to do, restored, skipped (a newer write came). */
+  outcome: 'pending' | 'restored' | 'skipped';
+  /** Finalization incidents are repaired in place and never freeze or touch feature state. */
+  finalization: boolean;
+  open: boolean;
+}
+
+export type FreezeState = { kind: 'open' } | { kind: 'frozen'; since: string; incident: number; path: string; reason: string };
+
+/** One accepted status change of a feature. */
+export interface StatusChange {
+  seq: number;
+  at: string;
+  from: string | null;
+  to: string | null;
+  reason?: string;
+}
+
+/** Everything the journal knows about one feature. */
+export interface FeatureHistory {
+  id: string;
+  status: string | null;
+  changes: StatusChange[];
+  /** Worker sessions that reported a result for it, in order. */
+  outcomes: Array<{ session: string; outcome: string; source: string; seq: number }>;
+}
+
+export interface MissionState {
+  seq: number;
+  artifacts: Map<string, ArtifactState>;
+  freeze: FreezeState;
+  incidents: Map<number, Incident>;
+  /** Feature id -> unused reopen permit. */
+  permits: Map<string, { reason: string; seq: number; who: string }>;
+  features: Map<string, FeatureHistory>;
+  succeeded: Map<string, string>;
+  assertions: Map<string, { status: string; milestone?: string }>;
+  /** Digests a hook approved per path, newest last (for unhooked-write detection). */
+  hookApproved: Map<string, Digest[]>;
+  /** Counts per entry kind, for status. */
+  counts: Map<string, number>;
+}
+
+export function emptyState(): MissionState {
+  return {
+    seq: 0,
+    artifacts: new Map(),
+    freeze: { kind: 'open' },
+    incidents: new Map(),
+    permits: new Map(),
+    features: new Map(),
+    succeeded: new Map(),
+    assertions: new Map(),
+    hookApproved: new Map(),
+    counts: new Map(),
+  };
+}
+
+// Fold a whole journal.
+export function replay(entries: Iterable<JournalEntry>): MissionState {
+  return applyEntries(emptyState(), entries);
+}
+
+// Fold more entries into an existing state (mutates and returns it: replay of a million entries
+// must not copy maps a million times).
+export function applyEntries(state: MissionState, entries: Iterable<JournalEntry>): MissionState {
+  for (const entry of entries) applyEntry(state, entry);
+  return state;
+}
+
+const HOOK_MEMORY = 16;
+
+function applyEntry(state: MissionState, entry: JournalEntry): void {
+  state.seq = entry.seq;
+  state.counts.set(entry.kind, (state.counts.get(entry.kind) ?? 0) + 1);
+  const body: EntryBody = entry;
+  switch (body.kind) {
+    case 'write-accepted': {
+      state.artifacts.set(body.path, { path: body.path, role: body.role, lastGood: body.digest, seq: entry.seq, at: entry.at });
+      const reasons = new Map((body.reopened ?? []).map((reopen) => [reopen.feature, reopen.reason]));
+      for (const transition of body.transitions) {
+        const history = featureOf(state, transition.item);
+        history.status = transition.to;
+        history.changes.push({ seq: entry.seq, at: entry.at, from: transition.from, to: transition.to, ...(reasons.has(transition.item) ? { reason: reasons.get(transition.item) } : {}) });
+      }
+      // A reopen under an explicit permit supersedes the old success evidence for that feature.
+      for (const feature of reasons.keys()) {
+        state.permits.delete(feature);
+        state.succeeded.delete(feature);
+      }
+      for (const incident of state.incidents.values()) {
+        if (incident.path === body.path && incident.outcome === 'pending') incident.outcome = 'skipped';
+      }
+      return;
+    }
+    case 'write-rejected':
+      state.incidents.set(entry.seq, {
+        id: entry.seq,
+        at: entry.at,
+        path: body.path,
+        role: body.role,
+        digest: body.digest,
+        issues: body.issues,
+        outcome: 'pending',
+        finalization: body.role === 'finalization',
+        open: true,
+      });
+      return;
+    case 'restored':
+    case 'restore-skipped': {
+      const incident = state.incidents.get(body.incident);
+      if (incident !== undefined) incident.outcome = body.kind === 'restored' ? 'restored' : 'skipped';
+      if (body.kind === 'restored') {
+        const artifact = state.artifacts.get(body.path);
+        if (artifact !== undefined) artifact.lastGood = body.digest;
+      }
+      return;
+    }
+    case 'frozen':
+      if (state.freeze.kind === 'open') state.freeze = { kind: 'frozen', since: entry.at, incident: body.incident, path: body.path, reason: body.reason };
+      return;
+    case 'acknowledged':
+      state.freeze = { kind: 'open' };
+      for (const incident of state.incidents.values()) incident.open = false;
+      return;
+    case 'reopen-permitted':
+      state.permits.set(body.feature, { reason: body.reason, seq: entry.seq, who: body.who });
+      return;
+    case 'evidence':
+      for (const fact of body.facts) applyFact(state, fact, entry.seq);
+      return;
+    case 'hook-allowed': {
+      if (body.digest === undefined) return;
+      const approved = state.hookApproved.get(body.path) ?? [];
+      approved.push(body.digest);
+      if (approved.length > HOOK_MEMORY) approved.shift();
+      state.hookApproved.set(body.path, approved);
+      return;
+    }
+    case 'guard-started':
+    case 'guard-stopped':
+    case 'baseline':
+    case 'scheduler-paused':
+    case 'repaired':
+    case 'tamper':
+    case 'hook-denied':
+    case 'unhooked-write':
+    case 'child-started':
+    case 'child-exited':
+    case 'lock-compromised':
+    case 'journal-repaired':
+      return;
+    default:
+      assertNever(body);
+  }
+}
+
+function applyFact(state: MissionState, fact: EvidenceFact, seq: number): void {
+  switch (fact.fact) {
+    case 'worker-completed':
+      featureOf(state, fact.feature).outcomes.push({ session: fact.session, outcome: fact.outcome, source: fact.source, seq });
+      if (fact.outcome === 'success') state.succeeded.set(fact.feature, fact.session);
+      return;
+    case 'assertion':
+      state.assertions.set(fact.assertion, { status: fact.status, ...(fact.milestone === undefined ? {} : { milestone: fact.milestone }) });
+      return;
+    default:
+      assertNever(fact);
+  }
+}
+
+function featureOf(state: MissionState, id: string): FeatureHistory {
+  let history = state.features.get(id);
+  if (history === undefined) {
+    history = { id, status: null, changes: [], outcomes: [] };
+    state.features.set(id, history);
+  }
+  return history;
+}
+
+// The durable facts the judge weighs for a features.json version.
+export function evidenceOf(state: MissionState): Evidence {
+  const passedAssertions = new Set<string>();
+  for (const [id, assertion] of state.assertions) if (assertion.status === 'passed') passedAssertions.add(id);
+  const completed = new Set<string>();
+  for (const history of state.features.values()) if (history.status === 'completed') completed.add(history.id);
+  return { succeeded: state.succeeded, passedAssertions, completed };
+}
+
+// Open incidents, oldest first.
+export function openIncidents(state: MissionState): Incident[] {
+  return [...state.incidents.values()].filter((incident) => incident.open);
+}

@@ -1,0 +1,51 @@
+// The one error type of the guard: a stable public `code`, mapped to an exit code in one table.
+
+/** Exit codes (DESIGN.md §9); public, never renumbered. */
+export const EXIT = {
+  ok: 0,
+  checkFailed: 1,
+  usage: 2,
+  frozen: 3,
+  locked: 4,
+  internal: 70,
+  stateIo: 74,
+} as const;
+
+// Every code, its exit status, and whether a running guardian must stop when it happens.
+export const ERROR_CODES = {
+  USAGE: { exit: EXIT.usage, fatal: false },
+  MISSION_NOT_FOUND: { exit: EXIT.usage, fatal: false },
+  CONFIG_INVALID: { exit: EXIT.usage, fatal: false },
+  NOT_AN_ARTIFACT: { exit: EXIT.usage, fatal: false },
+  SNAPSHOT_NOT_FOUND: { exit: EXIT.usage, fatal: false },
+  WRITE_REJECTED: { exit: EXIT.checkFailed, fatal: false },
+  REPAIR_REFUSED: { exit: EXIT.checkFailed, fatal: false },
+  MISSION_FROZEN: { exit: EXIT.frozen, fatal: false },
+  LOCK_HELD: { exit: EXIT.locked, fatal: true },
+  LOCK_LOST: { exit: EXIT.stateIo, fatal: true },
+  JOURNAL_CORRUPT: { exit: EXIT.stateIo, fatal: true },
+  STATE_IO: { exit: EXIT.stateIo, fatal: true },
+} as const satisfies Record<string, { exit: number; fatal: boolean }>;
+
+export type GuardErrorCode = keyof typeof ERROR_CODES;
+
+/** An expected failure of the environment or of the user's input, with a message that says what to do. */
+export class GuardError extends Error {
+  readonly code: GuardErrorCode;
+  constructor(code: GuardErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'GuardError';
+    this.code = code;
+  }
+}
+
+// Identify by code, not instanceof: errors may cross module copies.
+export function isGuardError(error: unknown): error is GuardError {
+  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'GuardError' && typeof (error as { code?: unknown }).code === 'string' && (error as { code: string }).code in ERROR_CODES;
+}
+
+// The Node error code (ENOENT, EEXIST...) of a system error, if any.
+export function errnoOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}

@@ -1,0 +1,77 @@
+// Reading artifacts as exact bytes, and the guard's compare-and-swap writes to the mission dir.
+import { open, readdir, readFile, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { digestOf, type Digest } from '../core/types.js';
+import { errnoOf } from '../errors.js';
+import { fsyncDir, isTempSibling, writeFileAtomic } from '../store/atomic-write.js';
+
+// The bytes of a file, or null when it does not exist (or is a directory).
+export async function readOrNull(file: string): Promise<Buffer | null> {
+  try {
+    return await readFile(file);
+  } catch (error) {
+    const code = errnoOf(error);
+    if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR') return null;
+    throw error;
+  }
+}
+
+export async function digestOrNull(file: string): Promise<Digest | null> {
+  const bytes = await readOrNull(file);
+  return bytes === null ? null : digestOf(bytes);
+}
+
+/**
+ * Replace `file` with `bytes` (null = remove it) only if it still holds exactly `expected`
+ * (null = absent). The check runs after the new bytes are durable in a temp sibling, right before
+ * the rename, so the window in which a concurrent writer could be clobbered is a few microseconds.
+ * Returns the digest found when the swap was refused.
+ */
+export async function compareAndSwap(file: string, expected: Digest | null, bytes: Uint8Array | null): Promise<{ swapped: true } | { swapped: false; found: Digest | null }> {
+  let found: Digest | null = expected;
+  const stillExpected = async () => {
+    found = await digestOrNull(file);
+    return found === expected;
+  };
+  if (bytes === null) {
+    if (!(await stillExpected())) return { swapped: false, found };
+    try {
+      await unlink(file);
+    } catch (error) {
+      if (errnoOf(error) !== 'ENOENT') throw error;
+    }
+    await fsyncDir(dirname(file));
+    return { swapped: true };
+  }
+  return (await writeFileAtomic(file, bytes, stillExpected)) ? { swapped: true } : { swapped: false, found };
+}
+
+// Append `line` only if the file still has `expectedSize` bytes (an append-only log's CAS).
+export async function appendIfSize(file: string, expectedSize: number, line: Uint8Array): Promise<boolean> {
+  const handle = await open(file, 'a');
+  try {
+    if ((await handle.stat()).size !== expectedSize) return false;
+    await handle.write(line);
+    await handle.sync();
+    return true;
+  } finally {
+    await handle.close();
+  }
+}
+
+// Every file under a mission dir, as mission-relative POSIX paths (temp siblings skipped).
+export async function listMissionFiles(dir: string, prefix = ''): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(join(dir, prefix), { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const files: string[] = [];
+  for (const entry of entries) {
+    const path = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
+    if (entry.isDirectory()) files.push(...(await listMissionFiles(dir, path)));
+    else if (entry.isFile() && !isTempSibling(entry.name)) files.push(path);
+  }
+  return files;
+}

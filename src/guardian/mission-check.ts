@@ -1,0 +1,46 @@
+// Does a mission pass its checks as it is on disk? Used by `guard ack` (unfreeze only then),
+// `guard verify` and start-up: every artifact judged against last good.
+import { join } from 'node:path';
+import type { WriteSource } from '../core/entries.js';
+import type { ArtifactSpec } from '../core/judge.js';
+import { digestOf, type Issue } from '../core/types.js';
+import { listMissionFiles, readOrNull } from './file-io.js';
+import type { Accepted, GoodVersion, MissionStore } from './mission-store.js';
+
+export interface MissionProblem {
+  path: string;
+  issues: Issue[];
+}
+
+interface PendingAccept {
+  path: string;
+  spec: ArtifactSpec;
+  bytes: Buffer | null;
+  verdict: Accepted;
+  previous: GoodVersion | undefined;
+}
+
+// Judge every artifact that differs from its last good; `recordAccepted` journals the good ones.
+export async function checkMission(store: MissionStore) {
+  const dir = store.paths.missionDir;
+  const paths = new Set([...(await listMissionFiles(dir)), ...store.state.artifacts.keys()]);
+  const problems: MissionProblem[] = [];
+  const accepted: PendingAccept[] = [];
+  for (const path of [...paths].sort()) {
+    const spec = store.specOf(path);
+    if (spec === undefined || spec.role === 'tracked') continue;
+    const bytes = await readOrNull(join(dir, path));
+    const digest = bytes === null ? null : digestOf(bytes);
+    const known = store.state.artifacts.get(path);
+    if (known === undefined ? digest === null : known.lastGood === digest) continue;
+    const { verdict, previous } = await store.judge(path, spec, bytes);
+    if (verdict.kind === 'rejected') problems.push({ path, issues: verdict.issues });
+    else accepted.push({ path, spec, bytes, verdict, previous });
+  }
+  return {
+    problems,
+    async recordAccepted(by: WriteSource) {
+      for (const item of accepted) await store.recordAccepted(item.path, item.spec, item.bytes, item.verdict, item.previous, by);
+    },
+  };
+}

@@ -1,0 +1,132 @@
+// One mission's guard state opened for use: paths, snapshot objects, the journal and its replayed
+// state, and the last good versions. The guardian and every command that writes share it.
+import { mkdir } from 'node:fs/promises';
+import { droidEvidenceFacts } from '../core/droid-evidence.js';
+import type { EntryBody, JournalEntry, WriteSource } from '../core/entries.js';
+import { judgeVersion, parseVersion, type ArtifactSpec, type JudgeContext, type Judgement, type LastGood } from '../core/judge.js';
+import { applyEntries, emptyState, evidenceOf, type MissionState } from '../core/replay.js';
+import { asMissionPath, type Digest } from '../core/types.js';
+import { GuardError } from '../errors.js';
+import { matchArtifact, type Profile } from '../profiles/profile.js';
+import { Journal } from '../store/journal.js';
+import { ObjectStore } from '../store/objects.js';
+import { missionStatePaths, type MissionStatePaths } from '../store/paths.js';
+
+/** A last good version with its name. */
+export interface GoodVersion extends LastGood {
+  digest: Digest;
+  bytes: Buffer;
+}
+
+export type Accepted = Extract<Judgement, { kind: 'accepted' }>;
+
+export class MissionStore {
+  readonly paths: MissionStatePaths;
+  readonly profile: Profile;
+  readonly objects: ObjectStore;
+  readonly journal: Journal;
+  readonly state: MissionState = emptyState();
+  readonly #goodCache = new Map<string, GoodVersion>();
+  readonly #listeners: Array<(entries: JournalEntry[]) => void> = [];
+
+  private constructor(paths: MissionStatePaths, profile: Profile, now: () => Date) {
+    this.paths = paths;
+    this.profile = profile;
+    this.objects = new ObjectStore(paths.objects);
+    this.journal = new Journal(paths.journal, this.objects, now);
+    this.journal.onEntries((entries) => {
+      applyEntries(this.state, entries);
+      for (const listener of this.#listeners) listener(entries);
+    });
+  }
+
+  // Open (and verify) a mission's journal; throws MISSION_NOT_FOUND or JOURNAL_CORRUPT.
+  static async open(guardHome: string, missionDir: string, profile: Profile, now: () => Date = () => new Date()): Promise<MissionStore> {
+    let paths: MissionStatePaths;
+    try {
+      paths = missionStatePaths(guardHome, missionDir);
+    } catch {
+      throw new GuardError('MISSION_NOT_FOUND', `mission dir ${missionDir} does not exist`);
+    }
+    await mkdir(paths.dir, { recursive: true });
+    const store = new MissionStore(paths, profile, now);
+    await store.journal.open();
+    return store;
+  }
+
+  /** Receive every entry journaled from now on (own and other processes'). */
+  onEntries(listener: (entries: JournalEntry[]) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  append(body: EntryBody): Promise<JournalEntry> {
+    return this.journal.append(body);
+  }
+
+  specOf(path: string): ArtifactSpec | undefined {
+    const missionPath = asMissionPath(path);
+    return missionPath === undefined ? undefined : matchArtifact(this.profile, missionPath);
+  }
+
+  // The last good version of an artifact, from the cache or the object store.
+  async lastGood(path: string, spec: ArtifactSpec): Promise<GoodVersion | undefined> {
+    const digest = this.state.artifacts.get(path)?.lastGood;
+    if (digest === undefined || digest === null) return undefined;
+    const cached = this.#goodCache.get(path);
+    if (cached?.digest === digest) return cached;
+    const bytes = Buffer.from(await this.objects.get(digest));
+    const parsed = spec.role === 'tracked' ? undefined : parseVersion(spec, undefined, bytes);
+    const good = { digest, bytes, doc: parsed?.ok === true ? parsed.value : undefined };
+    this.#goodCache.set(path, good);
+    return good;
+  }
+
+  // What the judge weighs beyond the two versions: unused permits and journaled evidence.
+  contextFor(spec: ArtifactSpec): JudgeContext {
+    return { permits: new Set(this.state.permits.keys()), ...(spec.evidence === true ? { evidence: evidenceOf(this.state) } : {}) };
+  }
+
+  async judge(path: string, spec: ArtifactSpec, bytes: Uint8Array | null): Promise<{ verdict: Judgement; previous: GoodVersion | undefined }> {
+    const previous = await this.lastGood(path, spec);
+    return { verdict: judgeVersion(spec, previous, bytes, this.contextFor(spec)), previous };
+  }
+
+  /**
+   * Journal an accepted version: snapshot first (so the journal never names a missing object),
+   * then `write-accepted`, then the evidence facts it carries. The caller writes the file after.
+   */
+  async recordAccepted(path: string, spec: ArtifactSpec, bytes: Uint8Array | null, verdict: Accepted, previous: GoodVersion | undefined, by: WriteSource): Promise<JournalEntry> {
+    const digest = bytes === null ? null : await this.objects.put(bytes, previous);
+    const reopened = verdict.reopened.map((feature) => {
+      const permit = this.state.permits.get(feature);
+      return { feature, reason: permit?.reason ?? '', permit: permit?.seq ?? 0 };
+    });
+    const entry = await this.append({
+      kind: 'write-accepted',
+      path,
+      digest,
+      size: bytes?.length ?? 0,
+      role: spec.role,
+      by,
+      transitions: verdict.transitions,
+      ...(reopened.length > 0 ? { reopened } : {}),
+    });
+    if (bytes !== null && digest !== null) this.#goodCache.set(path, { digest, bytes: Buffer.from(bytes), doc: verdict.doc });
+    const facts = this.profile.freeze === 'droid' && bytes !== null ? droidEvidenceFacts(path, previous?.doc, verdict.doc) : [];
+    if (facts.length > 0) await this.append({ kind: 'evidence', path, facts });
+    return entry;
+  }
+
+  // Snapshot a tracked file (no judging), size-capped by its spec.
+  async recordTracked(path: string, spec: ArtifactSpec, bytes: Uint8Array | null, previous: GoodVersion | undefined): Promise<void> {
+    if (bytes !== null && bytes.length > spec.maxBytes) return;
+    await this.recordAccepted(path, spec, bytes, { kind: 'accepted', doc: undefined, transitions: [], reopened: [] }, previous, 'watcher');
+  }
+
+  // Store rejected bytes in quarantine and journal the rejection; returns the incident id.
+  async recordRejected(path: string, spec: ArtifactSpec, bytes: Uint8Array | null, issues: Extract<Judgement, { kind: 'rejected' }>['issues'], previous: GoodVersion | undefined, by: WriteSource): Promise<number> {
+    const digest = bytes === null ? null : await this.objects.put(bytes, previous);
+    const entry = await this.append({ kind: 'write-rejected', path, digest, size: bytes?.length ?? 0, role: spec.role, by, issues });
+    return entry.seq;
+  }
+}

@@ -1,0 +1,96 @@
+// Many guardians under one process: explicit mission dirs, and a missions root whose mission
+// dirs are adopted as they appear (droid creates them on the orchestrator's first turn).
+import { watch, type FSWatcher } from 'chokidar';
+import { existsSync, readdirSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
+import { isGuardError } from '../errors.js';
+import type { Profile } from '../profiles/profile.js';
+import { Guardian, type GuardianOptions } from './guardian.js';
+
+export interface SupervisorOptions extends Omit<GuardianOptions, 'missionDir' | 'profile'> {
+  profileFor: (missionDir: string) => Profile;
+  /** A mission could not be adopted (held by another guard, journal damaged...). */
+  onAdoptError: (missionDir: string, error: Error) => void;
+  /** Called once per adopted mission, after its baseline. */
+  onAdopted?: (guardian: Guardian) => void;
+}
+
+const MISSION_MARKERS = ['state.json', 'features.json', 'guard.config.json'];
+
+export class Supervisor {
+  readonly guardians = new Map<string, Guardian>();
+  readonly #options: SupervisorOptions;
+  readonly #starting = new Map<string, Promise<Guardian | undefined>>();
+  readonly #refused = new Set<string>();
+  readonly #roots: FSWatcher[] = [];
+  #stopped = false;
+
+  constructor(options: SupervisorOptions) {
+    this.#options = options;
+  }
+
+  get frozen(): boolean {
+    return [...this.guardians.values()].some((guardian) => guardian.frozen);
+  }
+
+  // Guard one mission dir; resolves with its guardian, or throws (LOCK_HELD, JOURNAL_CORRUPT...).
+  async add(missionDir: string): Promise<Guardian> {
+    const dir = resolve(missionDir);
+    const existing = this.guardians.get(dir);
+    if (existing !== undefined) return existing;
+    const guardian = await Guardian.start({ ...this.#options, missionDir: dir, profile: this.#options.profileFor(dir) });
+    if (this.#stopped) {
+      await guardian.stop('supervisor stopped');
+      return guardian;
+    }
+    this.guardians.set(dir, guardian);
+    this.#options.onAdopted?.(guardian);
+    return guardian;
+  }
+
+  // Adopt mission dirs under `root`: those present now when `existing`, and every one that appears
+  // or changes from now on. Resolves once the root is watched.
+  async watchRoot(root: string, existing: boolean): Promise<void> {
+    const dir = resolve(root);
+    const watcher = watch(dir, { ignoreInitial: true, depth: 1, persistent: true });
+    this.#roots.push(watcher);
+    watcher.on('all', (_event, path) => {
+      const name = relative(dir, path).split(sep)[0];
+      if (name !== undefined && name !== '' && !name.startsWith('..')) this.#adopt(join(dir, name));
+    });
+    watcher.on('error', (error) => this.#options.onAdoptError(dir, error as Error));
+    await new Promise<void>((done) => watcher.once('ready', () => done()));
+    if (existing && existsSync(dir)) {
+      const names = readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+      await Promise.all(names.map((name) => this.#adopt(join(dir, name))));
+    }
+  }
+
+  /** Resolves when every adoption in flight has finished (tests and baselines). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.#starting.values()]);
+  }
+
+  #adopt(dir: string): Promise<Guardian | undefined> {
+    const started = this.#starting.get(dir);
+    if (started !== undefined) return started;
+    if (this.#stopped || this.guardians.has(dir) || this.#refused.has(dir)) return Promise.resolve(this.guardians.get(dir));
+    if (!MISSION_MARKERS.some((marker) => existsSync(join(dir, marker)))) return Promise.resolve(undefined);
+    const start = this.add(dir)
+      .catch((error: unknown) => {
+        if (!isGuardError(error) || error.code !== 'MISSION_NOT_FOUND') this.#refused.add(dir);
+        this.#options.onAdoptError(dir, error as Error);
+        return undefined;
+      })
+      .finally(() => this.#starting.delete(dir));
+    this.#starting.set(dir, start);
+    return start;
+  }
+
+  async stop(reason: string): Promise<void> {
+    this.#stopped = true;
+    await Promise.all(this.#roots.map((watcher) => watcher.close()));
+    await this.settled();
+    await Promise.all([...this.guardians.values()].map((guardian) => guardian.stop(reason)));
+  }
+}

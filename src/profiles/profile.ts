@@ -1,0 +1,116 @@
+// Profiles as data: the built-in droid profile and guard.config.json share one format
+// (schemas/guard-config.schema.json). Loading compiles schemas once per profile.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import picomatch from 'picomatch';
+import { DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, type ArtifactSpec } from '../core/judge.js';
+import type { MissionPath } from '../core/types.js';
+import { GuardError } from '../errors.js';
+import { compileSchema, createAjv } from './schema-check.js';
+
+/** What the guard does to stop a scheduler, beyond the sentinel (DESIGN.md §8). */
+export type FreezeAction = 'sentinel' | 'droid';
+
+/** The artifacts, schemas and rules for one orchestrator. */
+export interface Profile {
+  name: string;
+  freeze: FreezeAction;
+  /** Ordered: the first artifact whose glob matches a path decides its role. */
+  artifacts: readonly ArtifactSpec[];
+  /** Where the profile came from, for messages. */
+  source: string;
+}
+
+export const CONFIG_FILE = 'guard.config.json';
+export const SCHEMAS_DIR = fileURLToPath(new URL('../../../schemas/', import.meta.url));
+
+let droidProfile: Profile | undefined;
+
+// The built-in droid profile, compiled once per process.
+export function loadDroidProfile(): Profile {
+  droidProfile ??= loadProfileFile(join(SCHEMAS_DIR, 'droid', 'profile.json'), 'built-in droid profile');
+  return droidProfile;
+}
+
+/** How the caller chose a profile: `--profile`, `--config`, or neither. */
+export interface ProfileChoice {
+  profile?: string;
+  config?: string;
+}
+
+// The profile for a mission: --config, else guard.config.json in the mission dir, else droid.
+export function resolveProfile(missionDir: string, choice: ProfileChoice = {}): Profile {
+  if (choice.config !== undefined) return loadProfileFile(resolve(choice.config), choice.config);
+  if (choice.profile === 'droid') return loadDroidProfile();
+  const local = join(missionDir, CONFIG_FILE);
+  if (existsSync(local)) return loadProfileFile(local, local);
+  if (choice.profile !== undefined && choice.profile !== 'generic') {
+    throw new GuardError('USAGE', `unknown profile "${choice.profile}"; use --profile droid, or describe your orchestrator in ${CONFIG_FILE} (see README "Generic profile")`);
+  }
+  if (choice.profile === 'generic') {
+    throw new GuardError('CONFIG_INVALID', `--profile generic needs ${local} or --config FILE; see README "Generic profile"`);
+  }
+  return loadDroidProfile();
+}
+
+// The artifact a mission path belongs to, if any.
+export function matchArtifact(profile: Profile, path: MissionPath): ArtifactSpec | undefined {
+  return profile.artifacts.find((artifact) => matcherOf(artifact)(path));
+}
+
+const matchers = new WeakMap<ArtifactSpec, (path: string) => boolean>();
+function matcherOf(artifact: ArtifactSpec): (path: string) => boolean {
+  let matcher = matchers.get(artifact);
+  if (matcher === undefined) {
+    matcher = picomatch(artifact.glob, { dot: true });
+    matchers.set(artifact, matcher);
+  }
+  return matcher;
+}
+
+let configCheck: ((doc: unknown) => { message: string; pointer: string }[]) | undefined;
+
+function loadProfileFile(file: string, label: string): Profile {
+  const raw = readJson(file, label);
+  configCheck ??= compileSchema(createAjv(), readJson(join(SCHEMAS_DIR, 'guard-config.schema.json'), 'config schema') as object);
+  const problems = configCheck(raw);
+  if (problems.length > 0) {
+    throw new GuardError('CONFIG_INVALID', `${label} is not a valid profile:\n${problems.map((problem) => `  ${problem.message}`).join('\n')}`);
+  }
+  const config = raw as ProfileFile;
+  const ajv = createAjv();
+  const base = dirname(file);
+  const artifacts = config.artifacts.map((entry): ArtifactSpec => ({
+    glob: entry.glob,
+    role: entry.role,
+    format: entry.format ?? 'json',
+    maxBytes: entry.maxBytes ?? DEFAULT_MAX_BYTES,
+    maxDepth: entry.maxDepth ?? DEFAULT_MAX_DEPTH,
+    rules: entry.rules ?? [],
+    ...(entry.schema === undefined ? {} : { schema: compileSchema(ajv, readJson(resolve(base, entry.schema), `schema of ${entry.glob}`) as object) }),
+    ...(entry.statusItems === undefined ? {} : { statusItems: entry.statusItems }),
+    ...(entry.evidence === undefined ? {} : { evidence: entry.evidence }),
+  }));
+  return Object.freeze({ name: config.name ?? 'generic', freeze: config.freeze ?? 'sentinel', artifacts, source: label });
+}
+
+type ProfileFile = {
+  name?: string;
+  freeze?: FreezeAction;
+  artifacts: Array<Omit<ArtifactSpec, 'schema' | 'format' | 'maxBytes' | 'maxDepth' | 'rules'> & Partial<Pick<ArtifactSpec, 'format' | 'maxBytes' | 'maxDepth' | 'rules'>> & { schema?: string }>;
+};
+
+function readJson(file: string, label: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new GuardError('CONFIG_INVALID', `cannot read ${label} at ${file}: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new GuardError('CONFIG_INVALID', `${label} at ${file} is not valid JSON: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,108 @@
+// The guardian lock: one guardian per mission. proper-lockfile (mkdir-based) plus an owner file,
+// so a second guardian can name the holder, and a lock left by a dead process on this host is
+// recovered at once instead of after the stale window (DESIGN.md §4).
+import { readFileSync, rmSync, unlinkSync } from 'node:fs';
+import { hostname } from 'node:os';
+import lockfile from 'proper-lockfile';
+import { errnoOf, GuardError } from '../errors.js';
+import { writeFileAtomic } from './atomic-write.js';
+import type { MissionStatePaths } from './paths.js';
+
+/** Who holds a guardian lock; written beside the lock directory. */
+export interface LockOwner {
+  pid: number;
+  host: string;
+  since: string;
+  mode: string;
+}
+
+export interface GuardianLock {
+  release(): Promise<void>;
+}
+
+const STALE_MS = 30_000;
+
+// Take the mission's guardian lock or throw LOCK_HELD naming the holder. `onLost` runs if the
+// lock is compromised and cannot be taken back (the caller must stop acting on the mission).
+export async function acquireGuardianLock(paths: MissionStatePaths, mode: string, onLost: (why: string) => void, onRecovered: (why: string) => void): Promise<GuardianLock> {
+  const owner: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString(), mode };
+  const ownerFile = `${paths.guardianLock}.owner.json`;
+  let released = false;
+  let release = await takeLock(paths, ownerFile, onCompromised);
+  await writeFileAtomic(ownerFile, Buffer.from(`${JSON.stringify(owner)}\n`));
+
+  function onCompromised(error: Error): void {
+    if (released) return;
+    // An event-loop stall delayed the refresh past `stale`. Take the lock back if nobody else did.
+    takeLock(paths, ownerFile, onCompromised)
+      .then(async (again) => {
+        release = again;
+        await writeFileAtomic(ownerFile, Buffer.from(`${JSON.stringify(owner)}\n`));
+        onRecovered(error.message);
+      })
+      .catch((lost: unknown) => onLost(`${error.message}; taking it back failed: ${(lost as Error).message}`));
+  }
+
+  return {
+    async release() {
+      released = true;
+      if (readOwner(ownerFile)?.pid === owner.pid) unlinkQuietly(ownerFile);
+      await release().catch(() => undefined);
+    },
+  };
+}
+
+async function takeLock(paths: MissionStatePaths, ownerFile: string, onCompromised: (error: Error) => void): Promise<() => Promise<void>> {
+  const options = { lockfilePath: paths.guardianLock, realpath: false, stale: STALE_MS, update: STALE_MS / 3, retries: 0, onCompromised };
+  try {
+    return await lockfile.lock(paths.dir, options);
+  } catch (error) {
+    if (errnoOf(error) !== 'ELOCKED') throw new GuardError('STATE_IO', `cannot take the guardian lock ${paths.guardianLock}: ${(error as Error).message}`);
+  }
+  const holder = readOwner(ownerFile);
+  if (holder !== undefined && holder.host === hostname() && !isAlive(holder.pid)) {
+    removeDeadLock(paths.guardianLock, ownerFile, holder.pid);
+    try {
+      return await lockfile.lock(paths.dir, options);
+    } catch {
+      // someone else recovered it first: report them below
+    }
+  }
+  const current = readOwner(ownerFile) ?? holder;
+  const who = current === undefined ? 'another guardian' : `guardian pid ${current.pid} on ${current.host} (${current.mode}, since ${current.since})`;
+  throw new GuardError('LOCK_HELD', `mission ${paths.missionDir} is already guarded by ${who}. Stop that guardian first, or inspect it with: guard status --mission ${paths.missionDir}`);
+}
+
+// Remove a lock whose holder is dead, re-reading the owner file first: a guardian that recovered
+// the lock meanwhile has already written its own pid there. (A race remains only between another
+// guardian's mkdir and its owner write, a few microseconds.)
+function removeDeadLock(lockDir: string, ownerFile: string, deadPid: number): void {
+  if (readOwner(ownerFile)?.pid === deadPid) rmSync(lockDir, { recursive: true, force: true });
+}
+
+export function readOwner(ownerFile: string): LockOwner | undefined {
+  try {
+    const value = JSON.parse(readFileSync(ownerFile, 'utf8')) as LockOwner;
+    return typeof value.pid === 'number' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// Whether a pid on this host is running (EPERM means it is, owned by someone else).
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return errnoOf(error) === 'EPERM';
+  }
+}
+
+function unlinkQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // nothing to remove
+  }
+}

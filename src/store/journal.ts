@@ -1,0 +1,236 @@
+/**
+ * The journal (DESIGN.md §5): JSON Lines, hash-chained, contiguous `seq`, fsynced per entry.
+ *
+ * Theory of operation:
+ * - Every append holds a short cross-process lock (proper-lockfile, mkdir-based) plus an
+ *   in-process queue, reads whatever other processes appended since it last looked (verifying
+ *   their chain), then writes one line with O_APPEND and fsyncs before returning. The caller acts
+ *   only after `append` resolves, so the journal is always ahead of the world.
+ * - A torn last line (a writer died mid-append) is cut back to the last complete entry under the
+ *   lock; the cut bytes go to the object store and the cut itself is journaled.
+ * - A bad line anywhere else, or a broken chain, is tampering or disk corruption: every read
+ *   fails with JOURNAL_CORRUPT until `guard repair --journal`.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, open, readFile, stat, truncate } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import lockfile from 'proper-lockfile';
+import { GENESIS_PREV, type EntryBody, type JournalEntry } from '../core/entries.js';
+import type { Digest } from '../core/types.js';
+import { errnoOf, GuardError } from '../errors.js';
+import type { ObjectStore } from './objects.js';
+
+/** The result of reading a journal from some offset: verified entries and where they end. */
+export interface JournalRead {
+  entries: JournalEntry[];
+  /** Byte offset just past the last complete, verified line. */
+  end: number;
+  lastHash: string;
+  lastSeq: number;
+  /** Bytes after `end` that do not form a complete entry (a torn tail), if any. */
+  torn: Buffer | null;
+}
+
+/** Where a verified prefix of a journal ends: lets a reader continue without re-reading. */
+export interface JournalCursor {
+  end: number;
+  lastHash: string;
+  lastSeq: number;
+}
+
+export const START: JournalCursor = { end: 0, lastHash: GENESIS_PREV, lastSeq: 0 };
+
+// sha256 of one line's bytes, without its newline: the `prev` of the next entry.
+export function hashLine(line: Uint8Array | string): string {
+  return createHash('sha256').update(line).digest('hex');
+}
+
+// Read and verify entries after `from`. Throws JOURNAL_CORRUPT on a bad middle line or chain.
+export async function readJournal(file: string, from: JournalCursor = START): Promise<JournalRead> {
+  let data: Buffer;
+  try {
+    const handle = await open(file, 'r');
+    try {
+      const { size } = await handle.stat();
+      if (size < from.end) throw corrupt(file, `the journal is shorter (${size} bytes) than its verified prefix (${from.end} bytes)`);
+      data = Buffer.alloc(size - from.end);
+      await handle.read(data, 0, data.length, from.end);
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    if (errnoOf(error) === 'ENOENT') return { entries: [], ...from, torn: null };
+    throw error;
+  }
+  return parseJournal(data, from, file);
+}
+
+// Verify a chunk of journal bytes that starts right after `from`.
+export function parseJournal(data: Buffer, from: JournalCursor, file: string): JournalRead {
+  const entries: JournalEntry[] = [];
+  let { lastHash, lastSeq } = from;
+  let offset = 0;
+  while (offset < data.length) {
+    const newline = data.indexOf(0x0a, offset);
+    const line = data.subarray(offset, newline === -1 ? data.length : newline);
+    const entry = newline === -1 ? undefined : parseEntry(line);
+    if (entry === undefined || entry.seq !== lastSeq + 1 || entry.prev !== lastHash) {
+      const isLast = newline === -1 || newline === data.length - 1;
+      if (isLast && (entry === undefined || newline === -1)) {
+        return { entries, end: from.end + offset, lastHash, lastSeq, torn: data.subarray(offset) };
+      }
+      const why = entry === undefined ? 'is not a journal entry' : entry.seq !== lastSeq + 1 ? `has seq ${entry.seq}, expected ${lastSeq + 1}` : 'does not chain to the line before it (prev hash mismatch)';
+      throw corrupt(file, `line ${lastSeq + 1} ${why}`);
+    }
+    entries.push(entry);
+    lastHash = hashLine(line);
+    lastSeq = entry.seq;
+    offset = newline + 1;
+  }
+  return { entries, end: from.end + offset, lastHash, lastSeq, torn: null };
+}
+
+function parseEntry(line: Buffer): JournalEntry | undefined {
+  try {
+    const value = JSON.parse(line.toString('utf8')) as Partial<JournalEntry>;
+    if (value === null || typeof value !== 'object' || value.v !== 1 || typeof value.seq !== 'number' || typeof value.prev !== 'string' || typeof value.kind !== 'string') return undefined;
+    return value as JournalEntry;
+  } catch {
+    return undefined;
+  }
+}
+
+function corrupt(file: string, detail: string): GuardError {
+  return new GuardError('JOURNAL_CORRUPT', `the journal ${file} is damaged: ${detail}. The guard will not act on this mission until it is repaired: guard repair --journal`);
+}
+
+/** Called with every entry the journal learns about, in `seq` order: its own and other processes'. */
+export type EntryListener = (entries: JournalEntry[]) => void;
+
+/** An appendable journal shared safely by several processes. */
+export class Journal {
+  readonly file: string;
+  readonly #objects: ObjectStore;
+  readonly #now: () => Date;
+  #cursor: JournalCursor = START;
+  #queue: Promise<unknown> = Promise.resolve();
+  #listener: EntryListener = () => undefined;
+
+  constructor(file: string, objects: ObjectStore, now: () => Date = () => new Date()) {
+    this.file = file;
+    this.#objects = objects;
+    this.#now = now;
+  }
+
+  get cursor(): JournalCursor {
+    return this.#cursor;
+  }
+
+  /** Receive every entry from now on; `open` and `sync` deliver what was already there. */
+  onEntries(listener: EntryListener): void {
+    this.#listener = listener;
+  }
+
+  // Verify the whole journal (repairing a torn tail) and deliver its entries; `from` skips a
+  // prefix the caller verified before (a cached projection).
+  async open(from: JournalCursor = START): Promise<void> {
+    this.#cursor = from;
+    await mkdir(dirname(this.file), { recursive: true });
+    await this.#serialized(() => this.#locked(async () => this.#catchUp()));
+  }
+
+  // Deliver entries other processes appended since we last looked; no lock needed to read.
+  async sync(): Promise<void> {
+    await this.#serialized(async () => {
+      const read = await readJournal(this.file, this.#cursor);
+      this.#advance(read);
+    });
+  }
+
+  // Append one entry and fsync it; resolves with the entry as written.
+  async append(body: EntryBody): Promise<JournalEntry> {
+    return this.#serialized(() =>
+      this.#locked(async () => {
+        await this.#catchUp();
+        return this.#write(body);
+      }),
+    );
+  }
+
+  async #write(body: EntryBody): Promise<JournalEntry> {
+    const entry = { v: 1, seq: this.#cursor.lastSeq + 1, at: this.#now().toISOString(), prev: this.#cursor.lastHash, ...body } as JournalEntry;
+    const line = Buffer.from(JSON.stringify(entry));
+    const handle = await open(this.file, 'a');
+    try {
+      await handle.write(Buffer.concat([line, Buffer.from('\n')]));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    this.#cursor = { end: this.#cursor.end + line.length + 1, lastHash: hashLine(line), lastSeq: entry.seq };
+    this.#listener([entry]);
+    return entry;
+  }
+
+  // Under the lock: read what others appended, cut a torn tail, and journal the cut.
+  async #catchUp(): Promise<void> {
+    const read = await readJournal(this.file, this.#cursor);
+    this.#advance(read);
+    if (read.torn === null) return;
+    const object: Digest | null = read.torn.length > 0 ? await this.#objects.put(read.torn) : null;
+    await truncate(this.file, read.end);
+    await this.#write({ kind: 'journal-repaired', reason: 'torn last line (a writer stopped mid-append)', cutBytes: read.torn.length, object, keptSeq: read.lastSeq });
+  }
+
+  #advance(read: JournalRead): void {
+    this.#cursor = { end: read.end, lastHash: read.lastHash, lastSeq: read.lastSeq };
+    if (read.entries.length > 0) this.#listener(read.entries);
+  }
+
+  #serialized<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(task, task);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #locked<T>(task: () => Promise<T>): Promise<T> {
+    await ensureFile(this.file);
+    let release: () => Promise<void>;
+    try {
+      release = await lockfile.lock(this.file, {
+        realpath: false,
+        stale: 5000,
+        update: 1000,
+        retries: { retries: 400, factor: 1.2, minTimeout: 2, maxTimeout: 50 },
+        onCompromised: () => undefined,
+      });
+    } catch (error) {
+      throw new GuardError('STATE_IO', `cannot lock the journal ${this.file} for appending: ${(error as Error).message}`, { cause: error });
+    }
+    try {
+      return await task();
+    } finally {
+      await release().catch(() => undefined);
+    }
+  }
+}
+
+async function ensureFile(file: string): Promise<void> {
+  try {
+    await stat(file);
+  } catch (error) {
+    if (errnoOf(error) !== 'ENOENT') throw error;
+    await mkdir(dirname(file), { recursive: true });
+    await (await open(file, 'a')).close();
+  }
+}
+
+// Read a whole journal without a Journal instance (commands that only look).
+export async function readAll(file: string): Promise<JournalEntry[]> {
+  return (await readJournal(file)).entries;
+}
+
+// Used by `guard repair --journal` and tests: the raw bytes.
+export async function readJournalBytes(file: string): Promise<Buffer> {
+  return readFile(file);
+}

@@ -1,0 +1,47 @@
+/**
+ * Watcher adapter: turns file system activity under a mission dir into "this path may have
+ * changed" hints (DESIGN.md §7). Events are hints only; the guardian re-reads and hashes.
+ *
+ * Theory of operation: chokidar throttles `change` to one event per path per 50 ms and drops
+ * the trailing ones, so on its own it misses the final version of a burst and a bad write landing
+ * right after a good one. Its `raw` events are the unthrottled fs.watch events of every watched
+ * file and directory, so both feed the same hint: chokidar's `all` for discovery (new files,
+ * new directories, removals), `raw` for every write as it happens. The guardian adds a trailing
+ * re-check after each hint, so whatever the last event was, the final bytes are judged.
+ */
+import { watch, type FSWatcher } from 'chokidar';
+import { basename, join, relative, sep } from 'node:path';
+import { isTempSibling } from '../store/atomic-write.js';
+
+export interface MissionWatcher {
+  /** Resolves once the initial scan is done and every directory is watched. */
+  ready: Promise<void>;
+  close(): Promise<void>;
+}
+
+const MAX_DEPTH = 8;
+
+// Watch `dir` and report mission-relative POSIX paths; `onError` gets watcher failures.
+export function watchMission(dir: string, onHint: (path: string) => void, onError: (error: Error) => void): MissionWatcher {
+  const watcher: FSWatcher = watch(dir, {
+    ignoreInitial: true,
+    persistent: true,
+    depth: MAX_DEPTH,
+    ignored: (path: string) => isTempSibling(path),
+  });
+  const report = (absolute: string) => {
+    const path = relative(dir, absolute).split(sep).join('/');
+    if (path === '' || path.startsWith('..') || isTempSibling(path)) return;
+    onHint(path);
+  };
+  watcher.on('all', (_event, path) => report(path));
+  watcher.on('raw', (_event, name, details) => {
+    const watched = (details as { watchedPath?: string } | undefined)?.watchedPath;
+    if (typeof watched !== 'string' || typeof name !== 'string' || name === '') return;
+    // A file's own watcher reports its basename; a directory's watcher reports a child's name.
+    report(basename(watched) === name ? watched : join(watched, name));
+  });
+  watcher.on('error', (error) => onError(error as Error));
+  const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+  return { ready, close: () => watcher.close() };
+}

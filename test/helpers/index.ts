@@ -1,0 +1,146 @@
+// Test helpers: temp dirs, waiting on conditions with deadlines, running the built CLI as a real
+// child process with GUARD_HOME in a temp dir and NO_COLOR set.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { JournalEntry } from '../../src/core/entries.js';
+import { missionStatePaths } from '../../src/store/paths.js';
+
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const BIN = join(ROOT, 'bin', 'guard');
+export const FIXTURES = join(ROOT, 'test', 'fixtures');
+
+/** A temp dir owned by one test, with a guard home and a mission dir inside. */
+export interface Sandbox {
+  dir: string;
+  home: string;
+  mission: string;
+  env: NodeJS.ProcessEnv;
+  cleanup(): void;
+}
+
+const children = new Set<ChildProcess>();
+
+export function sandbox(): Sandbox {
+  const dir = mkdtempSync(join(tmpdir(), 'guard-test-'));
+  const home = join(dir, 'guard-home');
+  const mission = join(dir, 'mission');
+  mkdirSync(mission, { recursive: true });
+  const env: NodeJS.ProcessEnv = { ...process.env, GUARD_HOME: home, NO_COLOR: '1', HOME: join(dir, 'user-home'), XDG_STATE_HOME: join(dir, 'xdg-state'), FACTORY_HOME_OVERRIDE: join(dir, 'user-home') };
+  delete env.GUARD_MISSION;
+  delete env.FORCE_COLOR;
+  return { dir, home, mission, env, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+// Poll `condition` until it is truthy or the deadline passes (then throw with `what`).
+export async function until<T>(condition: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await condition();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+// Run `guard ARGS` to completion.
+export function runGuard(box: Sandbox, args: string[], options: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+  const child = spawnGuard(box, args, options);
+  if (options.input !== undefined) child.process.stdin?.end(options.input);
+  else child.process.stdin?.end();
+  return child.done;
+}
+
+/** A long-running guard (watch, run) whose output is collected as it comes. */
+export interface GuardProcess {
+  process: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  done: Promise<RunResult>;
+}
+
+export function spawnGuard(box: Sandbox, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): GuardProcess {
+  return spawnNode(box, [BIN, ...args], options);
+}
+
+export function spawnNode(box: Sandbox, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): GuardProcess {
+  const child = spawn(process.execPath, args, { cwd: options.cwd ?? box.dir, env: options.env ?? box.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  children.add(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const done = new Promise<RunResult>((resolve) => {
+    child.on('close', (code, signal) => {
+      children.delete(child);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+  return { process: child, stdout: () => stdout, stderr: () => stderr, done };
+}
+
+// Start `guard watch` on the sandbox mission and wait until its baseline is journaled.
+export async function startWatch(box: Sandbox, extra: string[] = []): Promise<GuardProcess> {
+  const before = journal(box).filter((entry) => entry.kind === 'baseline').length;
+  const guard = spawnGuard(box, ['watch', box.mission, ...extra]);
+  await until(() => journal(box).filter((entry) => entry.kind === 'baseline').length > before || guard.process.exitCode !== null, 'guard watch baseline');
+  if (guard.process.exitCode !== null) throw new Error(`guard watch exited early (${guard.process.exitCode}):\n${guard.stdout()}\n${guard.stderr()}`);
+  return guard;
+}
+
+// Stop a long-running guard with SIGTERM and wait for it.
+export async function stopGuard(guard: GuardProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<RunResult> {
+  if (guard.process.exitCode === null && guard.process.signalCode === null) guard.process.kill(signal);
+  return guard.done;
+}
+
+// Every child still running: the suite fails if a test leaks one.
+export function leakedChildren(): number {
+  return [...children].filter((child) => child.exitCode === null && child.signalCode === null).length;
+}
+
+export function killLeakedChildren(): void {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}
+
+export function statePaths(box: Sandbox, mission = box.mission) {
+  return missionStatePaths(box.home, mission);
+}
+
+// The mission's journal entries as they are on disk now (empty when there is none yet).
+export function journal(box: Sandbox, mission = box.mission): JournalEntry[] {
+  const file = statePaths(box, mission).journal;
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line) as JournalEntry];
+      } catch {
+        return [];
+      }
+    });
+}
+
+export function journalHas(box: Sandbox, kind: JournalEntry['kind'], mission = box.mission): boolean {
+  return journal(box, mission).some((entry) => entry.kind === kind);
+}
+
+export function writeFile(file: string, content: string | Buffer): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, content);
+}
+
+export function readText(file: string): string {
+  return readFileSync(file, 'utf8');
+}
