@@ -3,13 +3,18 @@
 import { readFileSync } from 'node:fs';
 import { EXIT, ERROR_CODES, isGuardError } from '../errors.js';
 import { createContext, parseCommand, type Command, type Options } from './command.js';
-import { ackCommand } from './commands/ack.js';
-import { logCommand } from './commands/log.js';
-import { statusCommand } from './commands/status.js';
-import { watchCommand } from './commands/watch.js';
 import type { Io } from './render.js';
 
-const COMMANDS: ReadonlyArray<Command<Options>> = [watchCommand, statusCommand, ackCommand, logCommand] as unknown as Array<Command<Options>>;
+/**
+ * Commands are loaded on use: `guard hook` runs on every agent tool call and must not pay for
+ * schemas, ajv or the watcher when the call is unrelated.
+ */
+const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () => Promise<Command<Options>> }> = [
+  { name: 'watch', summary: 'protect mission dirs in the foreground (a background safety net)', load: async () => (await import('./commands/watch.js')).watchCommand as never },
+  { name: 'status', summary: 'frozen or not, open incidents, artifact health, and what to do next', load: async () => (await import('./commands/status.js')).statusCommand as never },
+  { name: 'ack', summary: 'acknowledge a repair and unfreeze (only when the mission passes its checks)', load: async () => (await import('./commands/ack.js')).ackCommand as never },
+  { name: 'log', summary: 'the journal as a timeline', load: async () => (await import('./commands/log.js')).logCommand as never },
+];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -41,11 +46,12 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     ctx.print.out(version());
     return EXIT.ok;
   }
-  const command = COMMANDS.find((candidate) => candidate.name === name);
-  if (command === undefined) {
+  const entry = COMMANDS.find((candidate) => candidate.name === name);
+  if (entry === undefined) {
     ctx.print.err(`guard: unknown command "${name}"\n\n${help()}`);
     return EXIT.usage;
   }
+  const command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     const before = command.passthrough === true && rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
     if (before.includes('--help') || before.includes('-h')) {
@@ -66,5 +72,11 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
 }
 
 function processIo(): Io {
+  // `guard log | head` closes the pipe early: that is the reader's choice, not an error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
+  }
   return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd() };
 }
