@@ -16,6 +16,10 @@ export interface GuardingOptions {
   hooks: boolean;
   settleMs: string | undefined;
   profileFor: (dir: string) => Profile;
+  /** Also called with every journal entry, after it is shown (guard run's --suspend-child). */
+  onEntries?: (dir: string, entries: JournalEntry[]) => void;
+  /** Called once per adopted mission, after its baseline (guard run journals its child there). */
+  onAdopted?: (guardian: Guardian) => void;
 }
 
 export const DEFAULT_SETTLE_MS = 50;
@@ -44,8 +48,14 @@ export function startGuarding(ctx: Context, options: GuardingOptions) {
     settleMs: parseSettleMs(options.settleMs),
     mode: options.mode,
     hooks: options.hooks,
+    // Crash-safety tests kill the guard at an exact step (README "Testing aids").
+    ...(ctx.io.env.GUARD_CRASH_AFTER === undefined ? {} : { crashAfter: ctx.io.env.GUARD_CRASH_AFTER }),
     profileFor: options.profileFor,
-    onEntries: show,
+    onEntries: (dir, entries) => {
+      show(dir, entries);
+      options.onEntries?.(dir, entries);
+    },
+    ...(options.onAdopted === undefined ? {} : { onAdopted: options.onAdopted }),
     onFatal: (_dir, error) => reportFatal(error),
     onAdoptError: (dir, error) => print.err(`guard: cannot guard ${dir}: ${errorLine(ctx, error)}`),
   });

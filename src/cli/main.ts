@@ -10,10 +10,18 @@ import type { Io } from './render.js';
  * schemas, ajv or the watcher when the call is unrelated.
  */
 const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () => Promise<Command<Options>> }> = [
+  { name: 'run', summary: 'run an orchestrator (droid, or any command) with its mission guarded', load: async () => (await import('./commands/run.js')).runCommand as never },
+  { name: 'demo', summary: 'see the guard catch a mission-state corruption on a simulated droid mission', load: async () => (await import('./commands/demo.js')).demoCommand as never },
   { name: 'watch', summary: 'protect mission dirs in the foreground (a background safety net)', load: async () => (await import('./commands/watch.js')).watchCommand as never },
   { name: 'status', summary: 'frozen or not, open incidents, artifact health, and what to do next', load: async () => (await import('./commands/status.js')).statusCommand as never },
   { name: 'ack', summary: 'acknowledge a repair and unfreeze (only when the mission passes its checks)', load: async () => (await import('./commands/ack.js')).ackCommand as never },
   { name: 'log', summary: 'the journal as a timeline', load: async () => (await import('./commands/log.js')).logCommand as never },
+  { name: 'hook', summary: 'PreToolUse hook for droid and Claude Code (stdin payload; exit 2 denies)', load: async () => (await import('./commands/hook.js')).hookCommand as never },
+  { name: 'init', summary: "install (or --remove) the guard's hooks in droid or Claude Code settings", load: async () => (await import('./commands/init.js')).initCommand as never },
+  { name: 'snapshots', summary: 'list the stored versions of the artifacts (accepted, rejected, last good)', load: async () => (await import('./commands/snapshots.js')).snapshotsCommand as never },
+  { name: 'show', summary: 'print the exact bytes of a stored version', load: async () => (await import('./commands/show.js')).showCommand as never },
+  { name: 'diff', summary: 'feature-level and text diff between two versions (default: the last bad write)', load: async () => (await import('./commands/diff.js')).diffCommand as never },
+  { name: 'restore', summary: 'put a stored version back (judged like any write, journaled)', load: async () => (await import('./commands/restore.js')).restoreCommand as never },
 ];
 
 function version(): string {

@@ -61,7 +61,7 @@ const FORMATTERS: FormatterTable = {
   'reopen-permitted': (e) => `reopen permitted for ${e.feature} by ${e.who}: ${e.reason}`,
   repaired: (e) => `repaired (${e.action}${e.path === undefined ? '' : ` ${e.path}`}) by ${e.who}: ${e.reason}`,
   tamper: (e, c) => `${c.red('tamper')} ${e.path}: ${e.detail}`,
-  'hook-allowed': (e) => `hook allowed ${e.tool} on ${e.path}`,
+  'hook-allowed': (e) => `hook allowed ${e.tool} on ${e.path}${e.note === undefined ? '' : ` (${e.note})`}`,
   'hook-denied': (e, c) => `${c.yellow('hook denied')} ${e.tool} on ${e.path}: ${e.reason}`,
   'unhooked-write': (e) => `unhooked write to ${e.path} ${short(e.digest)} (no hook approved this version)`,
   evidence: (e) => `evidence from ${e.path}: ${e.facts.map((f) => (f.fact === 'worker-completed' ? `${f.feature} ${f.outcome} by ${f.session}` : `${f.assertion} ${f.status}`)).join(', ')}`,

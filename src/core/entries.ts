@@ -24,7 +24,7 @@ export type EntryBody =
   | { kind: 'reopen-permitted'; feature: string; reason: string; who: string }
   | { kind: 'repaired'; action: string; path?: string; digest?: Digest | null; who: string; reason: string }
   | { kind: 'tamper'; path: string; detail: string; digest: Digest | null }
-  | { kind: 'hook-allowed'; tool: string; path: string; session?: string; digest?: Digest }
+  | { kind: 'hook-allowed'; tool: string; path: string; session?: string; digest?: Digest; note?: string }
   | { kind: 'hook-denied'; tool: string; path: string; session?: string; reason: string; issues: Issue[] }
   | { kind: 'unhooked-write'; path: string; digest: Digest | null }
   | { kind: 'evidence'; path: string; facts: EvidenceFact[] }

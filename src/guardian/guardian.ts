@@ -47,6 +47,8 @@ export interface GuardianOptions {
   /** The guardian can no longer protect the mission (lock lost, journal unwritable). */
   onFatal: (missionDir: string, error: Error) => void;
   now?: () => Date;
+  /** Failpoint for crash-safety tests: SIGKILL this process right after journaling this kind. */
+  crashAfter?: string;
 }
 
 const TRAILING_MARGIN_MS = 5;
@@ -100,8 +102,10 @@ export class Guardian {
       (why) => void store.append({ kind: 'lock-compromised', detail: why, recovered: true }).catch(fail),
     );
     try {
-      store.onEntries((entries) => options.onEntries(guardian.missionDir, entries));
-      options.onEntries(guardian.missionDir, []);
+      store.onEntries((entries) => {
+        options.onEntries(guardian.missionDir, entries);
+        if (options.crashAfter !== undefined && entries.some((entry) => entry.kind === options.crashAfter)) process.kill(process.pid, 'SIGKILL');
+      });
       await store.journal.sync();
       await store.append({ kind: 'guard-started', pid: process.pid, host: hostname(), profile: options.profile.name, mode: options.mode });
       guardian.#watcher = watchMission(store.paths.missionDir, (path) => guardian.#hint(path), fail);
@@ -192,6 +196,9 @@ export class Guardian {
     if (path === SENTINEL) return this.#checkSentinel(true);
     const spec = this.store.specOf(path);
     if (spec === undefined) return;
+    // Quiet time counts up to the read, not to the verdict: a slow journal sync must not make a
+    // read taken mid-write (droid truncates, then writes) look settled.
+    const readAt = Date.now();
     const bytes = await readOrNull(this.#abs(path));
     const digest = bytes === null ? null : digestOf(bytes);
     if (this.#isKnown(path, digest)) return;
@@ -207,7 +214,7 @@ export class Guardian {
       return;
     }
     const pending = this.#pendingIncident(path, digest);
-    if (pending === undefined && Date.now() - (this.#lastHint.get(path) ?? 0) < this.#options.settleMs) return; // not settled yet
+    if (pending === undefined && readAt - (this.#lastHint.get(path) ?? 0) < this.#options.settleMs) return; // not settled yet
     await this.#react(() => this.#reject(path, spec, bytes, digest, verdict.issues, pending));
   }
 

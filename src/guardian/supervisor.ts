@@ -17,12 +17,20 @@ export interface SupervisorOptions extends Omit<GuardianOptions, 'missionDir' | 
 
 const MISSION_MARKERS = ['state.json', 'features.json', 'guard.config.json'];
 
+/**
+ * chokidar reads a new directory before it watches it: marker files created in between are never
+ * reported, and the mission would wait for its next write to be adopted. A new mission dir is
+ * looked at again once it is surely watched.
+ */
+const READOPT_NEW_DIR_AFTER_MS = [100, 1000];
+
 export class Supervisor {
   readonly guardians = new Map<string, Guardian>();
   readonly #options: SupervisorOptions;
   readonly #starting = new Map<string, Promise<Guardian | undefined>>();
   readonly #refused = new Set<string>();
   readonly #roots: FSWatcher[] = [];
+  readonly #readopts = new Set<NodeJS.Timeout>();
   #stopped = false;
 
   constructor(options: SupervisorOptions) {
@@ -54,9 +62,11 @@ export class Supervisor {
     const dir = resolve(root);
     const watcher = watch(dir, { ignoreInitial: true, depth: 1, persistent: true });
     this.#roots.push(watcher);
-    watcher.on('all', (_event, path) => {
+    watcher.on('all', (event, path) => {
       const name = relative(dir, path).split(sep)[0];
-      if (name !== undefined && name !== '' && !name.startsWith('..')) this.#adopt(join(dir, name));
+      if (name === undefined || name === '' || name.startsWith('..')) return;
+      this.#adopt(join(dir, name));
+      if (event === 'addDir' && resolve(path) === join(dir, name)) this.#readoptLater(join(dir, name));
     });
     watcher.on('error', (error) => this.#options.onAdoptError(dir, error as Error));
     await new Promise<void>((done) => watcher.once('ready', () => done()));
@@ -69,6 +79,16 @@ export class Supervisor {
   /** Resolves when every adoption in flight has finished (tests and baselines). */
   async settled(): Promise<void> {
     await Promise.allSettled([...this.#starting.values()]);
+  }
+
+  #readoptLater(dir: string): void {
+    for (const delay of READOPT_NEW_DIR_AFTER_MS) {
+      const timer = setTimeout(() => {
+        this.#readopts.delete(timer);
+        void this.#adopt(dir);
+      }, delay);
+      this.#readopts.add(timer);
+    }
   }
 
   #adopt(dir: string): Promise<Guardian | undefined> {
@@ -89,6 +109,8 @@ export class Supervisor {
 
   async stop(reason: string): Promise<void> {
     this.#stopped = true;
+    for (const timer of this.#readopts) clearTimeout(timer);
+    this.#readopts.clear();
     await Promise.all(this.#roots.map((watcher) => watcher.close()));
     await this.settled();
     await Promise.all([...this.guardians.values()].map((guardian) => guardian.stop(reason)));

@@ -9,7 +9,8 @@ const AGGREGATES = new Set(['if', 'oneOf', 'anyOf', 'allOf', 'not']);
 
 // One ajv instance per profile: schema $ids are unique within it.
 export function createAjv(): Ajv {
-  return new Ajv({ allErrors: true, strict: false });
+  // verbose: errors carry the offending value, so messages can say what was found.
+  return new Ajv({ allErrors: true, strict: false, verbose: true });
 }
 
 // Compile a schema into the judge's SchemaCheck.
@@ -46,6 +47,7 @@ function describe(error: ErrorObject): string {
 }
 
 function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'an object';

@@ -17,7 +17,7 @@ import { dirname } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { GENESIS_PREV, type EntryBody, type JournalEntry } from '../core/entries.js';
 import type { Digest } from '../core/types.js';
-import { errnoOf, GuardError } from '../errors.js';
+import { errnoOf, GuardError, isGuardError } from '../errors.js';
 import type { ObjectStore } from './objects.js';
 
 /** The result of reading a journal from some offset: verified entries and where they end. */
@@ -60,7 +60,7 @@ export async function readJournal(file: string, from: JournalCursor = START): Pr
     }
   } catch (error) {
     if (errnoOf(error) === 'ENOENT') return { entries: [], ...from, torn: null };
-    throw error;
+    throw stateIo(error, `cannot read the journal ${file}`);
   }
   return parseJournal(data, from, file);
 }
@@ -98,6 +98,12 @@ function parseEntry(line: Buffer): JournalEntry | undefined {
   } catch {
     return undefined;
   }
+}
+
+// A system error on guard state is STATE_IO (exit 74), not a bug; GuardErrors pass through.
+function stateIo(error: unknown, what: string): unknown {
+  if (isGuardError(error) || errnoOf(error) === undefined) return error;
+  return new GuardError('STATE_IO', `${what}: ${(error as Error).message}`, { cause: error });
 }
 
 function corrupt(file: string, detail: string): GuardError {
@@ -160,12 +166,16 @@ export class Journal {
   async #write(body: EntryBody): Promise<JournalEntry> {
     const entry = { v: 1, seq: this.#cursor.lastSeq + 1, at: this.#now().toISOString(), prev: this.#cursor.lastHash, ...body } as JournalEntry;
     const line = Buffer.from(JSON.stringify(entry));
-    const handle = await open(this.file, 'a');
     try {
-      await handle.write(Buffer.concat([line, Buffer.from('\n')]));
-      await handle.sync();
-    } finally {
-      await handle.close();
+      const handle = await open(this.file, 'a');
+      try {
+        await handle.write(Buffer.concat([line, Buffer.from('\n')]));
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    } catch (error) {
+      throw stateIo(error, `cannot append to the journal ${this.file}`);
     }
     this.#cursor = { end: this.#cursor.end + line.length + 1, lastHash: hashLine(line), lastSeq: entry.seq };
     this.#listener([entry]);

@@ -10,6 +10,7 @@
  * re-check after each hint, so whatever the last event was, the final bytes are judged.
  */
 import { watch, type FSWatcher } from 'chokidar';
+import { readdir } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { isTempSibling } from '../store/atomic-write.js';
 
@@ -20,6 +21,14 @@ export interface MissionWatcher {
 }
 
 const MAX_DEPTH = 8;
+
+/**
+ * chokidar reads a new directory before it watches it, so a file created in between is never
+ * reported (seen under load: droid's validators create validation/<m>/scrutiny/ and rename
+ * synthesis.json into it at once). Each new directory is listed again once it is surely watched;
+ * a hint for an unchanged file costs one read and hash.
+ */
+const RESCAN_NEW_DIR_AFTER_MS = [100, 1000];
 
 // Watch `dir` and report mission-relative POSIX paths; `onError` gets watcher failures.
 export function watchMission(dir: string, onHint: (path: string) => void, onError: (error: Error) => void): MissionWatcher {
@@ -41,7 +50,25 @@ export function watchMission(dir: string, onHint: (path: string) => void, onErro
     // A file's own watcher reports its basename; a directory's watcher reports a child's name.
     report(basename(watched) === name ? watched : join(watched, name));
   });
+  const rescans = new Set<NodeJS.Timeout>();
+  watcher.on('addDir', (path) => {
+    for (const delay of RESCAN_NEW_DIR_AFTER_MS) {
+      const timer = setTimeout(() => {
+        rescans.delete(timer);
+        readdir(path, { recursive: true, withFileTypes: true }).then(
+          (entries) => entries.filter((entry) => entry.isFile()).forEach((entry) => report(join(entry.parentPath, entry.name))),
+          () => undefined, // gone again: its removal was reported
+        );
+      }, delay);
+      rescans.add(timer);
+    }
+  });
   watcher.on('error', (error) => onError(error as Error));
   const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
-  return { ready, close: () => watcher.close() };
+  const close = () => {
+    for (const timer of rescans) clearTimeout(timer);
+    rescans.clear();
+    return watcher.close();
+  };
+  return { ready, close };
 }

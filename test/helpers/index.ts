@@ -1,6 +1,7 @@
 // Test helpers: temp dirs, waiting on conditions with deadlines, running the built CLI as a real
 // child process with GUARD_HOME in a temp dir and NO_COLOR set.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -52,12 +53,18 @@ export interface RunResult {
   stderr: string;
 }
 
-// Run `guard ARGS` to completion.
-export function runGuard(box: Sandbox, args: string[], options: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+// Run `guard ARGS` to completion. A command that should finish but hangs is killed after
+// `timeoutMs`, so a broken test fails instead of stalling the suite.
+export async function runGuard(box: Sandbox, args: string[], options: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
   const child = spawnGuard(box, args, options);
   if (options.input !== undefined) child.process.stdin?.end(options.input);
   else child.process.stdin?.end();
-  return child.done;
+  const timer = setTimeout(() => child.process.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+  try {
+    return await child.done;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** A long-running guard (watch, run) whose output is collected as it comes. */
@@ -143,4 +150,29 @@ export function writeFile(file: string, content: string | Buffer): void {
 
 export function readText(file: string): string {
   return readFileSync(file, 'utf8');
+}
+
+let opsCounter = 0;
+
+// Run the fake orchestrator (test/fixtures/writer.mjs) with a list of write operations.
+export async function runWriter(box: Sandbox, ops: unknown[]): Promise<void> {
+  const file = join(box.dir, `writer-ops-${opsCounter++}.json`);
+  writeFileSync(file, JSON.stringify(ops));
+  const result = await spawnNode(box, [join(FIXTURES, 'writer.mjs'), file]).done;
+  if (result.code !== 0) throw new Error(`writer failed (${result.code}): ${result.stderr}`);
+}
+
+// sha256 hex of a string or bytes, as the journal names versions.
+export function sha(content: string | Buffer): string {
+  return createHash('sha256').update(content).digest('hex');
+}
+
+// Wait until the journal accepted exactly these bytes for `path`.
+export function acceptedDigest(box: Sandbox, path: string, content: string | Buffer, mission = box.mission): Promise<boolean> {
+  const digest = sha(content);
+  return until(() => journal(box, mission).some((entry) => entry.kind === 'write-accepted' && entry.path === path && entry.digest === digest), `${path} accepted with digest ${digest.slice(0, 12)}`);
+}
+
+export function kinds(box: Sandbox, kind: JournalEntry['kind'], mission = box.mission): JournalEntry[] {
+  return journal(box, mission).filter((entry) => entry.kind === kind);
 }

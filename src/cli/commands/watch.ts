@@ -13,6 +13,7 @@ export const watchCommand = defineCommand({
   async run(ctx, { values, positionals }) {
     const dirs = [...positionals, ...(values.mission ?? [])].map((dir) => resolve(ctx.io.cwd, dir));
     if (dirs.length === 0 && values.root === undefined) dirs.push(resolveMissionDir(ctx, undefined));
+    const stopSignal = waitForStopSignal(); // before the baseline: Ctrl-C during start still stops cleanly
     const guarding = startGuarding(ctx, {
       mode: 'watch',
       json: values.json === true,
@@ -30,7 +31,7 @@ export const watchCommand = defineCommand({
       throw error;
     }
     guarding.announce();
-    const reason = await Promise.race([waitForStopSignal(), guarding.fatal]);
+    const reason = await Promise.race([stopSignal, guarding.fatal]);
     await supervisor.stop(typeof reason === 'string' ? reason : 'fatal error');
     if (typeof reason !== 'string') {
       ctx.print.err(errorLine(ctx, reason));

@@ -1,0 +1,141 @@
+// guard run -- droid: adopt mission dirs that appear under the missions root, keep missions
+// isolated, and inject the guard's hooks through droid's --settings overlay. A fake `droid`
+// (test/fixtures/fake-droid.mjs) is first on PATH; the simulated orchestrator plays droid.
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, afterEach, beforeEach, describe, test } from 'node:test';
+import { createMission, featureText, type Feature } from '../../src/demo/droid-files.js';
+import { baseFeatures, withFeature } from '../helpers/droid.js';
+import { acceptedDigest, BIN, journal, kinds, killLeakedChildren, leakedChildren, sandbox, spawnGuard, until, type Sandbox } from '../helpers/index.js';
+import { fakeDroidEnv } from './run-helpers.js';
+
+let box: Sandbox;
+let root: string;
+
+beforeEach(() => {
+  box = sandbox();
+  root = join(box.dir, 'missions');
+});
+
+afterEach(() => box.cleanup());
+
+after(() => {
+  const leaked = leakedChildren();
+  killLeakedChildren();
+  assert.equal(leaked, 0, 'a test leaked child processes');
+});
+
+// droid is launched only once the root is watched: from then on every new mission dir is seen.
+const droidStarted = (dump: string) => until(() => existsSync(join(dump, 'argv.json')), 'the fake droid to start');
+const baselined = (mission: string) => until(() => journal(box, mission).some((entry) => entry.kind === 'baseline'), `baseline of ${mission}`);
+
+describe('guard run -- droid', () => {
+  test('adopts a mission dir created after start and protects it (simulated droid run)', async () => {
+    const { env } = fakeDroidEnv(box);
+    const mission = join(root, '0b7c2a9e-5d41-4f6e-9a3b-2c8d1e0f4a77');
+    // A wider settle window than the default: see test/demo/demo.test.ts SETTLE_MS.
+    const guard = spawnGuard(box, ['run', '--root', root, '--settle-ms', '250', '--', 'droid', 'simulate', mission, box.home], { env });
+    const result = await guard.done;
+    assert.equal(result.code, 3, `frozen at the end; stderr:\n${result.stderr}\nstdout:\n${result.stdout}`);
+    const features = (JSON.parse(readFileSync(join(mission, 'features.json'), 'utf8')) as { features: Feature[] }).features;
+    assert.deepEqual(features.filter((feature) => feature.status === 'completed').map((feature) => feature.id).sort(), ['f1-signup', 'f2-login', 'f3-logout']);
+    const rejected = kinds(box, 'write-rejected', mission).map((entry) => entry.kind === 'write-rejected' && entry.path);
+    assert.deepEqual(rejected, ['validation/m1/scrutiny/synthesis.json', 'features.json']);
+    assert.equal(kinds(box, 'frozen', mission).length, 1);
+    assert.equal(kinds(box, 'child-started', mission).length, 1, 'the adopted mission learns which child runs');
+    assert.equal(kinds(box, 'child-exited', mission).length, 1);
+    assert.ok(kinds(box, 'unhooked-write', mission).length > 0, 'with hooks injected, writes no hook approved are flagged');
+    assert.match(result.stdout, /not starting more workers/);
+  });
+
+  test('the --settings overlay comes first and holds the anchored hook entries; --no-hooks drops it', async () => {
+    const { env, dump } = fakeDroidEnv(box);
+    const stop = join(box.dir, 'stop');
+    const guard = spawnGuard(box, ['run', '--root', root, '--', 'droid', 'wait', stop], { env });
+    await until(() => existsSync(join(dump, 'settings.json')), 'the fake droid to dump its settings');
+    const argv = JSON.parse(readFileSync(join(dump, 'argv.json'), 'utf8')) as string[];
+    assert.equal(argv[0], '--settings');
+    assert.deepEqual(argv.slice(2), ['wait', stop], "the user's args follow, untouched");
+    const overlay = argv[1] as string;
+    const settings = JSON.parse(readFileSync(join(dump, 'settings.json'), 'utf8')) as { hooks: { PreToolUse: Array<{ matcher: string; hooks: Array<{ type: string; command: string; timeout: number }> }> } };
+    const groups = settings.hooks.PreToolUse;
+    assert.deepEqual(groups.map((group) => group.matcher), ['^(Create|Edit|ApplyPatch)$', '^Execute$', '^StartMissionRun$']);
+    for (const group of groups) {
+      assert.match(group.matcher, /^\^.*\$$/, 'matchers are anchored');
+      assert.equal(group.hooks.length, 1);
+      const [hook] = group.hooks;
+      assert.equal(hook?.type, 'command');
+      assert.equal(hook?.timeout, 10);
+      assert.ok(hook?.command === `${BIN} hook` || hook?.command === `'${BIN}' hook` || hook?.command.endsWith(`${BIN} hook`), hook?.command);
+    }
+    assert.equal(existsSync(join(box.dir, 'user-home', '.factory', 'settings.json')), false, "the user's droid settings are never written");
+    writeFileSync(stop, '');
+    assert.equal((await guard.done).code, 0);
+    assert.equal(existsSync(overlay), false, 'the overlay is removed after the run');
+
+    const noHooks = spawnGuard(box, ['run', '--root', root, '--no-hooks', '--', 'droid', 'wait', stop], { env });
+    const result = await noHooks.done;
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(JSON.parse(readFileSync(join(dump, 'argv.json'), 'utf8')), ['wait', stop]);
+  });
+
+  test("the overlay's hook command is this checkout's guard hook: it denies a Create that reopens a completed feature", async () => {
+    const { env, dump } = fakeDroidEnv(box);
+    createMission(box.mission, baseFeatures());
+    const payload = join(box.dir, 'payload.json');
+    const content = featureText(withFeature(baseFeatures(), 'f1-login', { status: 'pending' }));
+    writeFileSync(payload, JSON.stringify({ session_id: 's1', transcript_path: '/dev/null', cwd: box.mission, permission_mode: 'default', hook_event_name: 'PreToolUse', tool_name: 'Create', tool_input: { file_path: 'features.json', content } }));
+    const result = await spawnGuard(box, ['run', '--mission', box.mission, '--', 'droid', 'hook', payload], { env }).done;
+    assert.equal(result.code, 0, result.stderr);
+    const hook = JSON.parse(readFileSync(join(dump, 'hook-result.json'), 'utf8')) as { status: number; stderr: string };
+    assert.equal(hook.status, 2, `denied: ${hook.stderr}`);
+    assert.match(hook.stderr, /f1-login/);
+    assert.equal(kinds(box, 'hook-denied').length, 1, 'the decision is journaled where the guardian sees it');
+  });
+
+  test('without --root it watches ${FACTORY_HOME_OVERRIDE}/.factory/missions, creating it if missing', async () => {
+    const { env, dump } = fakeDroidEnv(box);
+    const stop = join(box.dir, 'stop');
+    const factoryRoot = join(box.dir, 'user-home', '.factory', 'missions');
+    const guard = spawnGuard(box, ['run', '--', 'droid', 'wait', stop], { env });
+    await droidStarted(dump);
+    assert.ok(existsSync(factoryRoot), 'the missions root is created');
+    const mission = join(factoryRoot, 'c3d4e5f6-0000-4000-8000-000000000001');
+    createMission(mission, baseFeatures());
+    await baselined(mission);
+    writeFileSync(stop, '');
+    assert.equal((await guard.done).code, 0);
+    assert.equal(kinds(box, 'child-exited', mission).length, 1);
+  });
+
+  test('two missions stay isolated: one frozen, the other keeps accepting writes', async () => {
+    const { env, dump } = fakeDroidEnv(box);
+    const stop = join(box.dir, 'stop');
+    const guard = spawnGuard(box, ['run', '--root', root, '--settle-ms', '250', '--', 'droid', 'wait', stop], { env });
+    await droidStarted(dump);
+    const [a, b] = [join(root, 'aaaaaaaa-0000-4000-8000-00000000000a'), join(root, 'bbbbbbbb-0000-4000-8000-00000000000b')] as [string, string];
+    createMission(a, baseFeatures());
+    createMission(b, baseFeatures());
+    await baselined(a);
+    await baselined(b);
+
+    const good = readFileSync(join(a, 'features.json'), 'utf8');
+    writeFileSync(join(a, 'features.json'), featureText(withFeature(baseFeatures(), 'f1-login', { status: 'pending' })));
+    await until(() => existsSync(join(a, '.guard-frozen')) && readFileSync(join(a, 'features.json'), 'utf8') === good, 'mission A frozen and restored');
+
+    const next = featureText(withFeature(baseFeatures(), 'f3-profile', { status: 'completed', completedWorkerSessionId: 'w3' }));
+    writeFileSync(join(b, 'features.json'), next);
+    await acceptedDigest(box, 'features.json', next, b);
+    assert.equal(readFileSync(join(b, 'features.json'), 'utf8'), next);
+    assert.equal(existsSync(join(b, '.guard-frozen')), false);
+    assert.equal(kinds(box, 'frozen', b).length, 0);
+    assert.equal(kinds(box, 'frozen', a).length, 1);
+    assert.notEqual(readdirSync(join(box.home, 'missions')).length, 1, 'each mission has its own journal');
+
+    writeFileSync(stop, '');
+    const result = await guard.done;
+    assert.equal(result.code, 3, `the droid exited 0 but a mission ended frozen: ${result.stderr}`);
+    assert.match(result.stderr, new RegExp(`mission ${a} ended frozen`));
+  });
+});
