@@ -56,3 +56,10 @@ export function parseCommand<O extends Options>(command: Command<O>, argv: strin
 
 export const missionOption = { mission: { type: 'string', short: 'm' } } as const;
 export const jsonOption = { json: { type: 'boolean' } } as const;
+
+// Everything a stream (stdin) delivers, as bytes.
+export async function readStream(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks);
+}

@@ -12,6 +12,8 @@ import { matchArtifact } from '../profiles/profile.js';
 import { isAlive, readOwner, type LockOwner } from '../store/guardian-lock.js';
 import { readJournal } from '../store/journal.js';
 import { missionStatePaths, type MissionStatePaths } from '../store/paths.js';
+import { ObjectStore } from '../store/objects.js';
+import { inspectMission, type Inspection } from '../guardian/inspect.js';
 import { asMissionPath } from '../core/types.js';
 
 export interface MissionView {
@@ -69,4 +71,9 @@ async function listArtifacts(dir: string, profile: Profile): Promise<string[]> {
     const missionPath = asMissionPath(path);
     return missionPath !== undefined && matchArtifact(profile, missionPath) !== undefined;
   });
+}
+
+// Inspect a viewed mission against durable truth (plan, verify).
+export function inspectView(view: MissionView, profile: Profile): Promise<Inspection> {
+  return inspectMission({ missionDir: view.paths.missionDir, profile, state: view.state, objects: new ObjectStore(view.paths.objects) });
 }

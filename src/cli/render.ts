@@ -69,6 +69,7 @@ const FORMATTERS: FormatterTable = {
   'child-exited': (e) => `child exited (${e.signal === null ? `code ${e.code}` : `signal ${e.signal}`})`,
   'lock-compromised': (e) => `guardian lock compromised (${e.detail})${e.recovered ? '; taken back' : ''}`,
   'journal-repaired': (e) => `journal repaired: ${e.reason} (${e.cutBytes} bytes cut, kept as ${short(e.object)})`,
+  'cross-check-failed': (e, c) => `${c.red('CROSS-CHECK FAILED')}: ${e.disagreements.map((d) => d.message).join('; ')}`,
 };
 
 // One readable line for an entry.
@@ -78,7 +79,7 @@ export function formatEntry(entry: JournalEntry, c: ChalkInstance): string {
 }
 
 /** Kinds worth a line on stderr while a child owns the terminal (incidents and their handling). */
-export const NOTABLE: ReadonlySet<EntryKind> = new Set<EntryKind>(['write-rejected', 'frozen', 'restored', 'restore-skipped', 'tamper', 'journal-repaired', 'lock-compromised']);
+export const NOTABLE: ReadonlySet<EntryKind> = new Set<EntryKind>(['write-rejected', 'frozen', 'restored', 'restore-skipped', 'tamper', 'journal-repaired', 'lock-compromised', 'cross-check-failed']);
 
 export function issuesText(issues: Issue[]): string {
   const shown = issues.slice(0, 3).map((issue) => issue.message);

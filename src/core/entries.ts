@@ -31,7 +31,8 @@ export type EntryBody =
   | { kind: 'child-started'; pid: number; command: string[] }
   | { kind: 'child-exited'; code: number | null; signal: string | null }
   | { kind: 'lock-compromised'; detail: string; recovered: boolean }
-  | { kind: 'journal-repaired'; reason: string; cutBytes: number; object: Digest | null; keptSeq: number };
+  | { kind: 'journal-repaired'; reason: string; cutBytes: number; object: Digest | null; keptSeq: number }
+  | { kind: 'cross-check-failed'; disagreements: Array<{ path: string; feature?: string; message: string }> };
 
 export type EntryKind = EntryBody['kind'];
 
@@ -70,4 +71,5 @@ export const ENTRY_KINDS = [
   'child-exited',
   'lock-compromised',
   'journal-repaired',
+  'cross-check-failed',
 ] as const satisfies readonly EntryKind[];

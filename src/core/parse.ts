@@ -24,16 +24,19 @@ export function decodeUtf8(bytes: Uint8Array): Parsed<string> {
   }
 }
 
-// One JSON document: native JSON.parse for the value, one structural scan for depth and keys.
+// One JSON document: one structural scan for depth and keys, native JSON.parse for the value.
+// The depth limit is enforced before JSON.parse, which builds the whole nesting first: 16 MiB of
+// brackets (under the size limit) took ~1 GB and ran a 256 MB heap out of memory.
 export function parseJson(text: string, limits: ParseLimits): Parsed<unknown> {
   if (text.trim() === '') return fail('empty', '', 'file is empty');
+  const structural = scanStructure(text, limits);
+  if (structural.some((issue) => issue.code === 'too-deep')) return { ok: false, issues: structural };
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
     return fail('parse', '', `not valid JSON: ${(error as Error).message}`);
   }
-  const structural = scanStructure(text, limits);
   return structural.length > 0 ? { ok: false, issues: structural } : { ok: true, value };
 }
 
@@ -81,8 +84,10 @@ function describeInvalidUtf8(bytes: Uint8Array): string {
 }
 
 /**
- * Theory of operation: JSON.parse has already accepted `text`, so this scan only needs to track
- * strings, brackets and object keys. It walks the text once, keeping one key set per open object.
+ * Theory of operation: this scan runs before JSON.parse, so `text` may be any garbage; it only
+ * tracks strings, brackets and object keys, never throws, and its findings count only once
+ * JSON.parse has accepted the text (except too-deep, which stops both). It walks the text once,
+ * keeping one key set per open object.
  */
 interface Frame {
   isObject: boolean;
@@ -103,7 +108,7 @@ function scanStructure(text: string, limits: ParseLimits): Issue[] {
       const top = stack[stack.length - 1];
       if (expectingKey && top !== undefined) {
         const raw = text.slice(i + 1, end);
-        lastKey = raw.includes('\\') ? (JSON.parse(text.slice(i, end + 1)) as string) : raw;
+        lastKey = raw.includes('\\') ? decodeKey(text.slice(i, end + 1)) : raw;
         if (top.keys?.has(lastKey)) {
           issues.push({
             code: 'duplicate-key',
@@ -135,6 +140,15 @@ function scanStructure(text: string, limits: ParseLimits): Issue[] {
     }
   }
   return issues;
+}
+
+// A quoted key with escapes; in text JSON.parse would refuse, the raw spelling will do.
+function decodeKey(quoted: string): string {
+  try {
+    return JSON.parse(quoted) as string;
+  } catch {
+    return quoted.slice(1, -1);
+  }
 }
 
 // Index just past the closing quote of the string opening at `start`, minus one.

@@ -173,6 +173,7 @@ function applyEntry(state: MissionState, entry: JournalEntry): void {
     case 'child-exited':
     case 'lock-compromised':
     case 'journal-repaired':
+    case 'cross-check-failed':
       return;
     default:
       assertNever(body);

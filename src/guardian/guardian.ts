@@ -29,6 +29,7 @@ import { acquireGuardianLock, type GuardianLock } from '../store/guardian-lock.j
 import { SENTINEL } from '../store/paths.js';
 import { watchMission, type MissionWatcher } from '../watch/mission-watcher.js';
 import { appendIfSize, compareAndSwap, listMissionFiles, readOrNull } from './file-io.js';
+import { inspectMission } from './inspect.js';
 import { MissionStore } from './mission-store.js';
 import type { JournalEntry } from '../core/entries.js';
 
@@ -360,8 +361,24 @@ export class Guardian {
     }
     await this.whenIdle();
     await this.#recover();
+    await this.#crossCheck();
     await this.#checkSentinel(false);
     await this.store.append({ kind: 'baseline', artifacts, frozen: this.frozen });
+  }
+
+  // `guard verify` at start: never launch into a mission whose summary disagrees with durable
+  // truth. A disagreement freezes the mission (nothing is rewritten; `guard repair` fixes it).
+  async #crossCheck(): Promise<void> {
+    if (this.frozen) return;
+    const { profile, state, objects } = this.store;
+    const inspection = await inspectMission({ missionDir: this.missionDir, profile, state, objects });
+    const errors = inspection.disagreements.filter((item) => item.severity === 'error');
+    const first = errors[0];
+    if (first === undefined) return;
+    const entry = await this.store.append({ kind: 'cross-check-failed', disagreements: errors.map(({ path, feature, message }) => ({ path, message, ...(feature === undefined ? {} : { feature }) })) });
+    const more = errors.length > 1 ? ` (+${errors.length - 1} more; guard verify lists them)` : '';
+    await this.#react(() => this.#freeze(entry.seq, first.path, `${first.message}${more}`));
+    if (profile.freeze === 'droid') await this.#react(() => this.#pauseScheduler(entry.seq));
   }
 
   // Finish reactions a crash interrupted (DESIGN.md §7: repaired from the journal on start).

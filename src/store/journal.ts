@@ -67,6 +67,18 @@ export async function readJournal(file: string, from: JournalCursor = START): Pr
 
 // Verify a chunk of journal bytes that starts right after `from`.
 export function parseJournal(data: Buffer, from: JournalCursor, file: string): JournalRead {
+  const read = scanJournal(data, from);
+  if (read.broken !== null) throw corrupt(file, read.broken.why);
+  return read;
+}
+
+/** A verified prefix, and where and why verification stopped in the middle (null: it did not). */
+export interface JournalScan extends JournalRead {
+  broken: { offset: number; seq: number; why: string } | null;
+}
+
+// Verify as far as the chain holds. A torn last line is `torn`; a bad line before the end is `broken`.
+export function scanJournal(data: Buffer, from: JournalCursor): JournalScan {
   const entries: JournalEntry[] = [];
   let { lastHash, lastSeq } = from;
   let offset = 0;
@@ -77,17 +89,17 @@ export function parseJournal(data: Buffer, from: JournalCursor, file: string): J
     if (entry === undefined || entry.seq !== lastSeq + 1 || entry.prev !== lastHash) {
       const isLast = newline === -1 || newline === data.length - 1;
       if (isLast && (entry === undefined || newline === -1)) {
-        return { entries, end: from.end + offset, lastHash, lastSeq, torn: data.subarray(offset) };
+        return { entries, end: from.end + offset, lastHash, lastSeq, torn: data.subarray(offset), broken: null };
       }
       const why = entry === undefined ? 'is not a journal entry' : entry.seq !== lastSeq + 1 ? `has seq ${entry.seq}, expected ${lastSeq + 1}` : 'does not chain to the line before it (prev hash mismatch)';
-      throw corrupt(file, `line ${lastSeq + 1} ${why}`);
+      return { entries, end: from.end + offset, lastHash, lastSeq, torn: null, broken: { offset: from.end + offset, seq: lastSeq + 1, why: `line ${lastSeq + 1} ${why}` } };
     }
     entries.push(entry);
     lastHash = hashLine(line);
     lastSeq = entry.seq;
     offset = newline + 1;
   }
-  return { entries, end: from.end + offset, lastHash, lastSeq, torn: null };
+  return { entries, end: from.end + offset, lastHash, lastSeq, torn: null, broken: null };
 }
 
 function parseEntry(line: Buffer): JournalEntry | undefined {
@@ -180,6 +192,38 @@ export class Journal {
     this.#cursor = { end: this.#cursor.end + line.length + 1, lastHash: hashLine(line), lastSeq: entry.seq };
     this.#listener([entry]);
     return entry;
+  }
+
+  /**
+   * `guard repair --journal`: keep the verified prefix, move everything after it to quarantine
+   * (an object), and journal the cut. Returns null when the chain was intact (a torn tail, if
+   * any, is repaired the usual way).
+   */
+  async cutBroken(): Promise<{ kept: number; cutBytes: number; object: Digest; why: string } | null> {
+    return this.#serialized(() =>
+      this.#locked(async () => {
+        let data: Buffer;
+        try {
+          data = await readFile(this.file);
+        } catch (error) {
+          throw stateIo(error, `cannot read the journal ${this.file}`);
+        }
+        const scan = scanJournal(data, START);
+        if (scan.broken === null) {
+          this.#cursor = START;
+          await this.#catchUp();
+          return null;
+        }
+        const rest = data.subarray(scan.end);
+        const object = await this.#objects.put(rest);
+        await truncate(this.file, scan.end);
+        this.#cursor = { end: scan.end, lastHash: scan.lastHash, lastSeq: scan.lastSeq };
+        if (scan.entries.length > 0) this.#listener(scan.entries);
+        const reason = `${scan.broken.why}; kept entries 1-${scan.lastSeq}, moved the rest to quarantine`;
+        await this.#write({ kind: 'journal-repaired', reason, cutBytes: rest.length, object, keptSeq: scan.lastSeq });
+        return { kept: scan.lastSeq, cutBytes: rest.length, object, why: scan.broken.why };
+      }),
+    );
   }
 
   // Under the lock: read what others appended, cut a torn tail, and journal the cut.

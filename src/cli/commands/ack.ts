@@ -5,6 +5,7 @@ import { openIncidents } from '../../core/replay.js';
 import { shellQuote } from '../../core/freeze.js';
 import { EXIT, GuardError } from '../../errors.js';
 import { checkMission } from '../../guardian/mission-check.js';
+import { fixCommand, inspectMission } from '../../guardian/inspect.js';
 import { MissionStore } from '../../guardian/mission-store.js';
 import { defineCommand, jsonOption, missionOption } from '../command.js';
 import { profileFor, profileOptions, resolveMissionDir } from '../mission.js';
@@ -33,6 +34,17 @@ export const ackCommand = defineCommand({
         ctx.print.err(`not unfrozen: mission ${store.paths.missionDir} still fails its checks:`);
         for (const problem of check.problems) ctx.print.err(`  ${problem.path}: ${issuesText(problem.issues)}`);
         ctx.print.err(`Put the last good version back with: guard repair --mission ${mission} --restore ${check.problems[0]?.path ?? 'ARTIFACT'}; then run guard ack again.`);
+      }
+      return EXIT.checkFailed;
+    }
+    const { profile, state, objects } = store;
+    const disagreements = (await inspectMission({ missionDir: store.paths.missionDir, profile, state, objects })).disagreements.filter((item) => item.severity === 'error');
+    if (disagreements.length > 0) {
+      if (values.json === true) ctx.print.json({ acknowledged: false, frozen: true, problems: [], disagreements });
+      else {
+        ctx.print.err(`not unfrozen: mission ${store.paths.missionDir} disagrees with durable truth:`);
+        for (const item of disagreements) ctx.print.err(`  ${item.message}\n    fix: ${fixCommand(item.fix, store.paths.missionDir)}`);
+        ctx.print.err('Then run guard ack again.');
       }
       return EXIT.checkFailed;
     }

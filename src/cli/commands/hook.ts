@@ -6,7 +6,7 @@
 import { join, resolve } from 'node:path';
 import { EXIT, GuardError, isGuardError } from '../../errors.js';
 import { readHookCall } from '../../hook/tool-calls.js';
-import { defineCommand, type Context } from '../command.js';
+import { defineCommand, readStream, type Context } from '../command.js';
 
 /** droid and Claude Code feed stderr to the model and block the call on exit 2. */
 const DENY = 2;
@@ -18,7 +18,7 @@ export const hookCommand = defineCommand({
   options: {},
   async run(ctx) {
     if (ctx.io.stdin.isTTY === true) throw new GuardError('USAGE', 'guard hook reads a PreToolUse payload (JSON) on stdin; droid and Claude Code run it for you once it is installed (guard init)');
-    const text = await readAll(ctx.io.stdin);
+    const text = (await readStream(ctx.io.stdin)).toString('utf8');
     try {
       const call = readHookCall(text, ctx.io.cwd);
       if (call.action.kind === 'unrelated') return EXIT.ok;
@@ -44,10 +44,4 @@ function hookSettings(ctx: Context) {
   const factoryHome = env.FACTORY_HOME_OVERRIDE !== undefined && env.FACTORY_HOME_OVERRIDE !== '' ? env.FACTORY_HOME_OVERRIDE : ctx.home;
   const guardMission = env.GUARD_MISSION !== undefined && env.GUARD_MISSION !== '' ? resolve(ctx.io.cwd, env.GUARD_MISSION) : undefined;
   return { guardHome: ctx.guardHome, home: ctx.home, missionsRoot: join(factoryHome, '.factory', 'missions'), guardMission };
-}
-
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
 }

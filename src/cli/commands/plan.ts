@@ -1,0 +1,46 @@
+// guard plan: the resume plan from durable truth: what is done (and why we know), what is truly
+// pending in the orchestrator's scheduling order, and where features.json disagrees.
+import { shellQuote } from '../../core/freeze.js';
+import { describe } from '../../core/plan.js';
+import { EXIT } from '../../errors.js';
+import { fixCommand } from '../../guardian/inspect.js';
+import { defineCommand, jsonOption, missionOption } from '../command.js';
+import { profileFor, profileOptions, resolveMissionDir } from '../mission.js';
+import { inspectView, viewMission } from '../mission-view.js';
+import { issuesText } from '../render.js';
+
+export const planCommand = defineCommand({
+  name: 'plan',
+  usage: 'guard plan [--mission DIR] [--json]',
+  summary: 'the resume plan from durable truth: done, truly pending, and where features.json disagrees',
+  options: { ...missionOption, ...jsonOption, ...profileOptions },
+  async run(ctx, { values }) {
+    const dir = resolveMissionDir(ctx, values.mission);
+    const view = await viewMission(ctx.guardHome, dir);
+    const { summary, plan, disagreements } = await inspectView(view, profileFor(ctx, dir, values));
+    const missionDir = view.paths.missionDir;
+    const withFix = disagreements.map((item) => ({ ...item, command: fixCommand(item.fix, missionDir) }));
+    if (values.json === true) {
+      ctx.print.json({ mission: missionDir, summary: summary?.path ?? null, frozen: view.state.freeze.kind === 'frozen', done: plan.done, pending: plan.pending, disagreements: withFix, finalization: plan.finalization });
+      return EXIT.ok;
+    }
+    const { c } = ctx.print;
+    ctx.print.out(`resume plan for ${missionDir} (from the journal, ${view.state.seq} entries)`);
+    if (summary === undefined) ctx.print.out(c.dim('  this profile has no summary artifact with statuses; nothing to plan'));
+    ctx.print.out(`done (${plan.done.length}):`);
+    for (const feature of plan.done) ctx.print.out(`  ${c.green('✓')} ${feature.id} ${feature.status}: ${feature.backing.map(describe).join('; ')}`);
+    ctx.print.out(`truly pending, in scheduling order (${plan.pending.length}):`);
+    for (const feature of plan.pending) ctx.print.out(`  ${feature.position + 1}. ${feature.id}${feature.status === 'pending' ? '' : ` (${feature.status})`}`);
+    if (withFix.length > 0) {
+      ctx.print.out(c.yellow(`where the mission files disagree (${withFix.length}):`));
+      for (const item of withFix) ctx.print.out(`  ${item.severity === 'error' ? c.red('✗') : c.yellow('!')} ${item.message}\n      fix: ${item.command}`);
+    }
+    if (plan.finalization.length > 0) {
+      ctx.print.out(`finalization incidents (repaired in place; they never change the plan) (${plan.finalization.length}):`);
+      for (const incident of plan.finalization) ctx.print.out(`  #${incident.id} ${incident.path} (${incident.outcome}): ${issuesText(incident.issues)}`);
+    }
+    const errors = withFix.filter((item) => item.severity === 'error').length;
+    ctx.print.out(errors > 0 ? `next: repair, then check with: guard verify --mission ${shellQuote(missionDir)}` : 'next: resume; only the pending features above are left');
+    return EXIT.ok;
+  },
+});

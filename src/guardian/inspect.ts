@@ -1,0 +1,110 @@
+// Inspect a mission against durable truth (issue "durable truth" items 4-5): judge every artifact
+// that differs from its last good, read the evidence files on disk, and build the resume plan.
+// Read-only: `guard plan`, `guard verify`, `guard ack`, the guardian at start and `repair
+// --rebuild` all use it, from a replayed view or a guardian's live state.
+import { join } from 'node:path';
+import { shellQuote } from '../core/freeze.js';
+import { droidEvidenceFacts } from '../core/droid-evidence.js';
+import type { EvidenceFact } from '../core/entries.js';
+import { judgeVersion, parseVersion, type ArtifactSpec, type LastGood } from '../core/judge.js';
+import { planMission, type Current, type Disagreement, type Plan } from '../core/plan.js';
+import { evidenceOf, type MissionState } from '../core/replay.js';
+import { asMissionPath, digestOf, type Digest, type Issue } from '../core/types.js';
+import { matchArtifact, type Profile } from '../profiles/profile.js';
+import type { ObjectStore } from '../store/objects.js';
+import { listMissionFiles, readOrNull } from './file-io.js';
+
+/** What an inspection reads: a mission's replayed state, its objects, its files. */
+export interface InspectSource {
+  missionDir: string;
+  profile: Profile;
+  state: MissionState;
+  objects: ObjectStore;
+}
+
+export interface Inspection {
+  /** The summary artifact the plan is about (droid: features.json); undefined when the profile has none. */
+  summary: { path: string; spec: ArtifactSpec } | undefined;
+  plan: Plan;
+  /** Every disagreement: rejected artifacts first, then the plan's. */
+  disagreements: Disagreement[];
+}
+
+// The artifact whose items carry the statuses the orchestrator schedules from.
+export function summaryArtifact(profile: Profile): { path: string; spec: ArtifactSpec } | undefined {
+  const spec = profile.artifacts.find((artifact) => artifact.role === 'scheduling' && artifact.statusItems !== undefined && !/[*?{[]/.test(artifact.glob));
+  return spec === undefined ? undefined : { path: spec.glob, spec };
+}
+
+export async function inspectMission(source: InspectSource): Promise<Inspection> {
+  const { missionDir, profile, state, objects } = source;
+  const lastGood = async (path: string, spec: ArtifactSpec): Promise<LastGood | undefined> => {
+    const digest = state.artifacts.get(path)?.lastGood;
+    if (digest === undefined || digest === null) return undefined;
+    const bytes = await objects.get(digest as Digest);
+    const parsed = parseVersion(spec, undefined, bytes);
+    return { bytes, doc: parsed.ok ? parsed.value : undefined };
+  };
+
+  const summary = summaryArtifact(profile);
+  const context = { permits: new Set(state.permits.keys()), evidence: evidenceOf(state) };
+  const disagreements: Disagreement[] = [];
+  const diskFacts: EvidenceFact[] = [];
+  let current: Current = { kind: 'missing' };
+  let summaryGood: unknown;
+
+  const paths = new Set([...(await listMissionFiles(missionDir)), ...state.artifacts.keys()]);
+  for (const path of [...paths].sort()) {
+    const missionPath = asMissionPath(path);
+    const spec = missionPath === undefined ? undefined : matchArtifact(profile, missionPath);
+    if (spec === undefined || spec.role === 'tracked') continue;
+    const bytes = await readOrNull(join(missionDir, path));
+    const previous = await lastGood(path, spec);
+    const known = state.artifacts.get(path);
+    const unchanged = known === undefined ? bytes === null : known.lastGood === (bytes === null ? null : digestOf(bytes));
+    const verdict = unchanged ? undefined : judgeVersion(spec, previous, bytes, spec.evidence === true ? context : { permits: context.permits });
+    const isSummary = path === summary?.path;
+    if (verdict?.kind === 'rejected' && !isSummary) {
+      disagreements.push({
+        code: 'artifact-rejected',
+        severity: 'error',
+        path,
+        message: `${path} does not pass its checks: ${verdict.issues.map((issue) => issue.message).join('; ')}`,
+        fix: previous === undefined ? ['write', path, '--from', 'FIXED-FILE'] : ['repair', '--restore', path],
+      });
+    }
+    const doc = bytes === null ? undefined : parseVersion(spec, undefined, bytes);
+    if (isSummary) {
+      summaryGood = previous?.doc;
+      current = bytes === null ? { kind: 'missing' } : doc?.ok === true ? { kind: 'ok', doc: doc.value } : { kind: 'unreadable', issues: doc?.ok === false ? doc.issues : [] };
+      if (verdict?.kind === 'rejected' && current.kind === 'ok') disagreements.push(...ruleDisagreements(path, verdict.issues, previous !== undefined));
+    } else if (profile.freeze === 'droid' && spec.role === 'evidence' && doc?.ok === true) {
+      diskFacts.push(...droidEvidenceFacts(path, undefined, doc.value));
+    }
+  }
+
+  if (summary === undefined || summary.spec.statusItems === undefined) {
+    return { summary, plan: { done: [], pending: [], disagreements: [], finalization: [] }, disagreements };
+  }
+  const plan = planMission({ state, path: summary.path, selector: summary.spec.statusItems, lastGood: summaryGood, current, diskFacts });
+  const named = new Set(disagreements.map((item) => `${item.path}\0${item.feature ?? ''}`));
+  for (const item of plan.disagreements) if (!named.has(`${item.path}\0${item.feature ?? ''}`)) disagreements.push(item);
+  return { summary, plan, disagreements };
+}
+
+// Issue codes the plan reports per feature (reverted, missing) in its own words.
+const FEATURE_LEVEL = new Set<Issue['code']>(['terminal-status', 'no-removal', 'evidence']);
+
+// Summary rule violations other than the feature-level ones the plan names itself.
+function ruleDisagreements(path: string, issues: Issue[], hasLastGood: boolean): Disagreement[] {
+  const fix = hasLastGood ? ['repair', '--restore', path] : ['write', path, '--from', 'FIXED-FILE'];
+  return issues
+    .filter((issue) => !FEATURE_LEVEL.has(issue.code))
+    .map((issue) => ({ code: 'artifact-rejected' as const, severity: 'error' as const, path, ...(issue.item === undefined ? {} : { feature: issue.item }), message: `${path}: ${issue.message}`, fix }));
+}
+
+// The command that fixes a disagreement, ready to paste.
+export function fixCommand(fix: readonly string[], missionDir: string): string {
+  const [command, ...args] = fix;
+  return ['guard', command ?? 'verify', '--mission', shellQuote(missionDir), ...args.map((arg) => (arg === 'FIXED-FILE' ? arg : shellQuote(arg)))].join(' ');
+}
