@@ -4,16 +4,17 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JournalEntry } from '../core/entries.js';
 import { replay, type MissionState } from '../core/replay.js';
-import { digestOf, type Digest, type Role } from '../core/types.js';
+import type { Digest, Role } from '../core/types.js';
 import { GuardError } from '../errors.js';
-import { listMissionFiles, readOrNull } from '../guardian/file-io.js';
+import { listMissionFiles } from '../guardian/file-io.js';
 import type { Profile } from '../profiles/profile.js';
 import { matchArtifact } from '../profiles/profile.js';
-import { isAlive, readOwner, type LockOwner } from '../store/guardian-lock.js';
+import { isAlive, readOwner, type LockOwner } from '../store/lock-owner.js';
 import { readJournal } from '../store/journal.js';
+import { DigestCache } from '../store/digest-cache.js';
+import { replayWithProjection } from '../store/projection.js';
 import { missionStatePaths, type MissionStatePaths } from '../store/paths.js';
-import { ObjectStore } from '../store/objects.js';
-import { inspectMission, type Inspection } from '../guardian/inspect.js';
+import type { Inspection } from '../guardian/inspect.js';
 import { asMissionPath } from '../core/types.js';
 
 export interface MissionView {
@@ -37,43 +38,63 @@ export interface ArtifactHealth {
 
 // Read and verify a mission's journal; JOURNAL_CORRUPT when the chain is broken.
 export async function viewMission(guardHome: string, missionDir: string): Promise<MissionView> {
-  let paths: MissionStatePaths;
+  const paths = statePathsOf(guardHome, missionDir);
+  const read = await readJournal(paths.journal);
+  return { paths, entries: read.entries, state: replay(read.entries), tornBytes: read.torn?.length ?? 0, guardian: guardianOf(paths) };
+}
+
+/** A view without the entries, for commands that need only the state (status). */
+export type MissionSummary = Omit<MissionView, 'entries'>;
+
+// Like viewMission, but through the projection cache (store/projection.ts): `guard status` on a
+// long journal reads the cached state and verifies only the entries after it.
+export async function summarizeMission(guardHome: string, missionDir: string): Promise<MissionSummary> {
+  const paths = statePathsOf(guardHome, missionDir);
+  const projection = await replayWithProjection(paths.journal, paths.projection);
+  return { paths, state: projection.state, tornBytes: projection.torn?.length ?? 0, guardian: guardianOf(paths) };
+}
+
+function statePathsOf(guardHome: string, missionDir: string): MissionStatePaths {
   try {
-    paths = missionStatePaths(guardHome, missionDir);
+    return missionStatePaths(guardHome, missionDir);
   } catch {
     throw new GuardError('MISSION_NOT_FOUND', `mission dir ${missionDir} does not exist`);
   }
-  const read = await readJournal(paths.journal);
+}
+
+function guardianOf(paths: MissionStatePaths): LockOwner | undefined {
   const owner = readOwner(`${paths.guardianLock}.owner.json`);
-  const guardian = owner !== undefined && existsSync(paths.guardianLock) && isAlive(owner.pid) ? owner : undefined;
-  return { paths, entries: read.entries, state: replay(read.entries), tornBytes: read.torn?.length ?? 0, guardian };
+  return owner !== undefined && existsSync(paths.guardianLock) && isAlive(owner.pid) ? owner : undefined;
 }
 
 // Health of every artifact the journal knows or the mission dir holds.
-export async function artifactHealth(view: MissionView, profile: Profile): Promise<ArtifactHealth[]> {
+export async function artifactHealth(view: Pick<MissionView, 'paths' | 'state'>, profile: Profile): Promise<ArtifactHealth[]> {
   const dir = view.paths.missionDir;
-  const paths = new Set([...view.state.artifacts.keys(), ...(await listArtifacts(dir, profile))]);
+  const known = view.state.artifacts;
+  const paths = new Set([...known.keys(), ...(await listMissionFiles(dir)).filter((path) => known.has(path) || isArtifact(profile, path))]);
+  const digests = DigestCache.load(view.paths.digests);
   const rows: ArtifactHealth[] = [];
   for (const path of [...paths].sort()) {
-    const spec = matchArtifact(profile, path as never);
-    const known = view.state.artifacts.get(path);
-    const bytes = await readOrNull(join(dir, path));
-    const current = bytes === null ? null : digestOf(bytes);
-    const lastGood = known?.lastGood ?? null;
-    const health: Health = known === undefined ? 'new' : current === lastGood ? 'good' : current === null ? 'missing' : 'changed';
-    rows.push({ path, role: known?.role ?? spec?.role ?? 'tracked', health, lastGood, current });
+    const artifact = known.get(path);
+    const current = digests.digestOf(path, join(dir, path));
+    const lastGood = artifact?.lastGood ?? null;
+    const health: Health = artifact === undefined ? 'new' : current === lastGood ? 'good' : current === null ? 'missing' : 'changed';
+    rows.push({ path, role: artifact?.role ?? matchArtifact(profile, path as never)?.role ?? 'tracked', health, lastGood, current });
   }
+  await digests.save();
   return rows;
 }
 
-async function listArtifacts(dir: string, profile: Profile): Promise<string[]> {
-  return (await listMissionFiles(dir)).filter((path) => {
-    const missionPath = asMissionPath(path);
-    return missionPath !== undefined && matchArtifact(profile, missionPath) !== undefined;
-  });
+// Files the journal knows are in the set anyway; only the others need matching (thousands of
+// handoffs on a long mission).
+function isArtifact(profile: Profile, path: string): boolean {
+  const missionPath = asMissionPath(path);
+  return missionPath !== undefined && matchArtifact(profile, missionPath) !== undefined;
 }
 
-// Inspect a viewed mission against durable truth (plan, verify).
-export function inspectView(view: MissionView, profile: Profile): Promise<Inspection> {
+// Inspect a viewed mission against durable truth (plan, verify). Loaded on use: status does not
+// inspect, and runs often.
+export async function inspectView(view: MissionView, profile: Profile): Promise<Inspection> {
+  const [{ inspectMission }, { ObjectStore }] = await Promise.all([import('../guardian/inspect.js'), import('../store/objects.js')]);
   return inspectMission({ missionDir: view.paths.missionDir, profile, state: view.state, objects: new ObjectStore(view.paths.objects) });
 }

@@ -1,6 +1,7 @@
 // The only place that prints and imports chalk. Every journal entry kind has a formatter here,
 // so a new kind does not compile until it has one (STYLE.md "Pure core, thin shell").
-import { Chalk, type ChalkInstance } from 'chalk';
+import type { ChalkInstance } from 'chalk';
+import { createRequire } from 'node:module';
 import type { EntryBody, EntryKind, JournalEntry } from '../core/entries.js';
 import type { Issue, Transition } from '../core/types.js';
 
@@ -13,19 +14,29 @@ export interface Io {
   cwd: string;
 }
 
-/** Colours, honouring NO_COLOR (chalk itself does not read it). */
+const require = createRequire(import.meta.url);
+
+/**
+ * Colours, honouring NO_COLOR (chalk itself does not read it). chalk is loaded on first use
+ * (require of an ES module, Node >= 20.19): `guard hook` runs on every agent tool call and usually
+ * prints nothing, and loading chalk was a tenth of its time.
+ */
 export function paletteFor(io: Io): ChalkInstance {
+  const { Chalk } = require('chalk') as typeof import('chalk');
   const noColor = io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '';
   const tty = (io.stdout as { isTTY?: boolean }).isTTY === true || io.env.FORCE_COLOR !== undefined;
   return new Chalk({ level: noColor || !tty ? 0 : 1 });
 }
 
 export class Printer {
-  readonly c: ChalkInstance;
   readonly #io: Io;
+  #c: ChalkInstance | undefined;
   constructor(io: Io) {
     this.#io = io;
-    this.c = paletteFor(io);
+  }
+  get c(): ChalkInstance {
+    this.#c ??= paletteFor(this.#io);
+    return this.#c;
   }
   out(text = ''): void {
     this.#io.stdout.write(`${text}\n`);

@@ -81,7 +81,7 @@ export function judgeVersion(spec: ArtifactSpec, previous: LastGood | undefined,
 export function parseVersion(spec: ArtifactSpec, previous: LastGood | undefined, bytes: Uint8Array): { ok: true; value: unknown } | { ok: false; issues: Issue[] } {
   const limits: ParseLimits = { maxDepth: spec.maxDepth, rejectDuplicateKeys: spec.role === 'scheduling' || spec.role === 'evidence' };
   const grownLog = spec.format === 'jsonl' ? appendedTail(spec, previous, bytes) : undefined;
-  const text = decodeUtf8(grownLog?.tail ?? bytes);
+  const text = grownLog === undefined ? decodeUtf8(bytes) : decodeUtf8(grownLog.tail, grownLog.offset);
   if (!text.ok) return text;
   if (spec.format === 'json') return parseJson(text.value, limits);
   const lines = parseJsonLines(text.value, limits, grownLog?.firstLine ?? 1);
@@ -100,7 +100,7 @@ function appendedTail(spec: ArtifactSpec, previous: LastGood | undefined, bytes:
   if (!Buffer.from(bytes.buffer, bytes.byteOffset, old.length).equals(old)) return undefined;
   let firstLine = 1;
   for (const byte of old) if (byte === 0x0a) firstLine++;
-  return { tail: bytes.subarray(old.length), firstLine, oldLines: previous.doc };
+  return { tail: bytes.subarray(old.length), offset: old.length, firstLine, oldLines: previous.doc };
 }
 
 function validateSchema(spec: ArtifactSpec, doc: unknown, previous: LastGood | undefined, bytes: Uint8Array): Issue[] {

@@ -12,15 +12,16 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; issues: Issue[] };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-// Bytes to text, refusing invalid UTF-8 and a byte order mark (droid never writes one).
-export function decodeUtf8(bytes: Uint8Array): Parsed<string> {
-  if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
+// Bytes to text, refusing invalid UTF-8 and a byte order mark (droid never writes one). `offset`
+// is where `bytes` sit in the file (an appended log tail), so messages name offsets in the file.
+export function decodeUtf8(bytes: Uint8Array, offset = 0): Parsed<string> {
+  if (offset === 0 && bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
     return fail('bom', '', 'file starts with a UTF-8 byte order mark; JSON artifacts must not have one');
   }
   try {
     return { ok: true, value: utf8.decode(bytes) };
   } catch {
-    return fail('not-utf8', '', `file is not valid UTF-8 (${describeInvalidUtf8(bytes)})`);
+    return fail('not-utf8', '', `file is not valid UTF-8 (${describeInvalidUtf8(bytes, offset)})`);
   }
 }
 
@@ -66,21 +67,25 @@ function fail(code: Issue['code'], pointer: string, message: string): { ok: fals
   return { ok: false, issues: [{ code, pointer, message }] };
 }
 
-function describeInvalidUtf8(bytes: Uint8Array): string {
-  const probe = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+function describeInvalidUtf8(bytes: Uint8Array, offset: number): string {
   let low = 0;
   let high = bytes.length;
   // Binary search for the first prefix that fails to decode: a readable byte offset for the user.
+  // A fresh decoder per probe: a streaming decoder keeps a partial character from the last probe.
   while (low < high) {
     const mid = (low + high) >> 1;
     try {
-      probe.decode(bytes.subarray(0, mid + 1), { stream: true });
+      new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes.subarray(0, mid + 1), { stream: true });
       low = mid + 1;
     } catch {
       high = mid;
     }
   }
-  return `first bad byte at offset ${low}`;
+  if (low < bytes.length) return `first bad byte at offset ${offset + low}`;
+  // Every prefix decodes: the file ends inside a multi-byte character. Name where it starts.
+  let start = bytes.length - 1;
+  while (start > 0 && ((bytes[start] ?? 0) & 0xc0) === 0x80) start--;
+  return `the file ends inside a multi-byte character starting at offset ${offset + start}`;
 }
 
 /**

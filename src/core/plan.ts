@@ -12,7 +12,7 @@ export type StatusSelector = ItemsSelector & { status: string };
 export type Backing =
   | { kind: 'worker'; session: string; source: string; journaled: boolean }
   | { kind: 'assertions'; assertions: string[] }
-  | { kind: 'journal'; seq: number; at: string };
+  | { kind: 'journal'; status: string; seq: number; at: string };
 
 export interface DoneFeature {
   id: string;
@@ -117,7 +117,7 @@ function backingOf(input: PlanInput): Map<string, Backing[]> {
   for (const history of state.features.values()) {
     if (history.status !== 'completed' && history.status !== 'cancelled') continue;
     const change = [...history.changes].reverse().find((item) => item.to === history.status);
-    if (change !== undefined) add(history.id, { kind: 'journal', seq: change.seq, at: change.at });
+    if (change !== undefined) add(history.id, { kind: 'journal', status: history.status, seq: change.seq, at: change.at });
   }
   for (const [id, session] of state.succeeded) {
     const outcome = [...(state.features.get(id)?.outcomes ?? [])].reverse().find((item) => item.session === session && item.outcome === 'success');
@@ -169,7 +169,7 @@ function featureDisagreements(input: PlanInput, backing: Map<string, Backing[]>,
       path,
       feature: item.key,
       message: `"${item.key}" is completed in ${path} with no evidence: no journaled completion, no worker success, no passed assertions`,
-      fix: ['log', '--kind', 'write-accepted'],
+      fix: ['snapshots', path],
     });
   }
   return disagreements;
@@ -190,7 +190,7 @@ function fulfilled(item: Item, passed: Set<string>): boolean {
 export function describe(backing: Backing): string {
   switch (backing.kind) {
     case 'journal':
-      return `the journal recorded it as completed (#${backing.seq}, ${backing.at})`;
+      return `the journal recorded it as ${backing.status} (#${backing.seq}, ${backing.at})`;
     case 'worker':
       return `worker session ${backing.session} completed it with success (${backing.source}${backing.journaled ? '' : ', not yet journaled'})`;
     case 'assertions':

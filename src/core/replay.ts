@@ -93,6 +93,27 @@ export function applyEntries(state: MissionState, entries: Iterable<JournalEntry
 }
 
 const HOOK_MEMORY = 16;
+const NO_REOPENS: ReadonlyMap<string, string> = new Map();
+
+/**
+ * Incidents that may still be pending, by path, so an accepted write marks them skipped without
+ * scanning every incident of the mission (a long journal has thousands, and most entries are
+ * accepted writes). Built on first use from the state itself, so any state (fresh, or loaded from
+ * a projection cache) gets one; entries whose outcome changed since are skipped when read.
+ */
+const pendingIndexes = new WeakMap<MissionState, Map<string, Incident[]>>();
+
+function pendingIndex(state: MissionState): Map<string, Incident[]> {
+  let index = pendingIndexes.get(state);
+  if (index === undefined) {
+    index = new Map();
+    for (const incident of state.incidents.values()) {
+      if (incident.outcome === 'pending') index.set(incident.path, [...(index.get(incident.path) ?? []), incident]);
+    }
+    pendingIndexes.set(state, index);
+  }
+  return index;
+}
 
 function applyEntry(state: MissionState, entry: JournalEntry): void {
   state.seq = entry.seq;
@@ -101,7 +122,7 @@ function applyEntry(state: MissionState, entry: JournalEntry): void {
   switch (body.kind) {
     case 'write-accepted': {
       state.artifacts.set(body.path, { path: body.path, role: body.role, lastGood: body.digest, seq: entry.seq, at: entry.at });
-      const reasons = new Map((body.reopened ?? []).map((reopen) => [reopen.feature, reopen.reason]));
+      const reasons = body.reopened === undefined ? NO_REOPENS : new Map(body.reopened.map((reopen) => [reopen.feature, reopen.reason]));
       for (const transition of body.transitions) {
         const history = featureOf(state, transition.item);
         history.status = transition.to;
@@ -112,13 +133,15 @@ function applyEntry(state: MissionState, entry: JournalEntry): void {
         state.permits.delete(feature);
         state.succeeded.delete(feature);
       }
-      for (const incident of state.incidents.values()) {
-        if (incident.path === body.path && incident.outcome === 'pending') incident.outcome = 'skipped';
+      const pending = pendingIndex(state);
+      for (const incident of pending.get(body.path) ?? []) {
+        if (incident.outcome === 'pending') incident.outcome = 'skipped';
       }
+      pending.delete(body.path);
       return;
     }
-    case 'write-rejected':
-      state.incidents.set(entry.seq, {
+    case 'write-rejected': {
+      const incident: Incident = {
         id: entry.seq,
         at: entry.at,
         path: body.path,
@@ -128,8 +151,12 @@ function applyEntry(state: MissionState, entry: JournalEntry): void {
         outcome: 'pending',
         finalization: body.role === 'finalization',
         open: true,
-      });
+      };
+      state.incidents.set(entry.seq, incident);
+      const pending = pendingIndexes.get(state);
+      if (pending !== undefined) pending.set(body.path, [...(pending.get(body.path) ?? []), incident]);
       return;
+    }
     case 'restored':
     case 'restore-skipped': {
       const incident = state.incidents.get(body.incident);

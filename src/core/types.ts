@@ -1,5 +1,5 @@
 // Shared vocabulary of the core (DESIGN.md §1): identities, roles, rules, issues and verdicts.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 declare const digestBrand: unique symbol;
 declare const missionPathBrand: unique symbol;
@@ -11,7 +11,7 @@ export type MissionPath = string & { readonly [missionPathBrand]: true };
 
 // The one way to name bytes.
 export function digestOf(bytes: Uint8Array | string): Digest {
-  return createHash('sha256').update(bytes).digest('hex') as Digest;
+  return hash('sha256', bytes, 'hex') as Digest; // one-shot: faster than createHash on small inputs
 }
 
 // Checked constructor for digests read back from disk or the command line.

@@ -350,20 +350,19 @@ export class Guardian {
     await compareAndSwap(file, found, want);
   }
 
-  // Judge everything as found, then finish whatever a crash interrupted.
+  // Judge everything as found, then finish whatever a crash interrupted. Evidence files go after
+  // the rest, so evidence never journaled before is weighed by the cross-check, in one order.
   async #baseline(): Promise<void> {
     const paths = new Set([...(await listMissionFiles(this.missionDir)), ...this.store.state.artifacts.keys()]);
-    let artifacts = 0;
-    for (const path of paths) {
-      if (this.store.specOf(path) === undefined) continue;
-      artifacts++;
-      this.#hint(path);
+    const artifacts = [...paths].filter((path) => this.store.specOf(path) !== undefined);
+    for (const evidence of [false, true]) {
+      for (const path of artifacts) if ((this.store.specOf(path)?.role === 'evidence') === evidence) this.#hint(path);
+      await this.whenIdle();
     }
-    await this.whenIdle();
     await this.#recover();
     await this.#crossCheck();
     await this.#checkSentinel(false);
-    await this.store.append({ kind: 'baseline', artifacts, frozen: this.frozen });
+    await this.store.append({ kind: 'baseline', artifacts: artifacts.length, frozen: this.frozen });
   }
 
   // `guard verify` at start: never launch into a mission whose summary disagrees with durable

@@ -87,9 +87,12 @@ export async function inspectMission(source: InspectSource): Promise<Inspection>
     return { summary, plan: { done: [], pending: [], disagreements: [], finalization: [] }, disagreements };
   }
   const plan = planMission({ state, path: summary.path, selector: summary.spec.statusItems, lastGood: summaryGood, current, diskFacts });
-  const named = new Set(disagreements.map((item) => `${item.path}\0${item.feature ?? ''}`));
-  for (const item of plan.disagreements) if (!named.has(`${item.path}\0${item.feature ?? ''}`)) disagreements.push(item);
-  return { summary, plan, disagreements };
+  // One line per feature: what durable truth says about it (reverted, missing) says more than a
+  // side rule it also breaks (a forgotten workerSessionIds), and its fix covers both.
+  const key = (item: Disagreement) => `${item.path}\0${item.feature ?? ''}`;
+  const named = new Set(plan.disagreements.filter((item) => item.severity === 'error').map(key));
+  const merged = [...disagreements.filter((item) => !named.has(key(item))), ...plan.disagreements];
+  return { summary, plan, disagreements: merged };
 }
 
 // Issue codes the plan reports per feature (reverted, missing) in its own words.

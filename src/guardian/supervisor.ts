@@ -24,6 +24,13 @@ const MISSION_MARKERS = ['state.json', 'features.json', 'guard.config.json'];
  */
 const READOPT_NEW_DIR_AFTER_MS = [100, 1000];
 
+/**
+ * Missions already under a root start a few at a time: starting 200 at once kept every baseline's
+ * garbage alive together and left a far bigger heap behind (measured: 170 MB RSS against
+ * about 125 MB), for no faster start on two cores.
+ */
+const ADOPT_AT_ONCE = 4;
+
 export class Supervisor {
   readonly guardians = new Map<string, Guardian>();
   readonly #options: SupervisorOptions;
@@ -72,7 +79,11 @@ export class Supervisor {
     await new Promise<void>((done) => watcher.once('ready', () => done()));
     if (existing && existsSync(dir)) {
       const names = readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
-      await Promise.all(names.map((name) => this.#adopt(join(dir, name))));
+      let next = 0;
+      const adoptInTurn = async () => {
+        while (next < names.length) await this.#adopt(join(dir, names[next++] as string));
+      };
+      await Promise.all(Array.from({ length: Math.min(ADOPT_AT_ONCE, names.length) }, adoptInTurn));
     }
   }
 

@@ -2,11 +2,12 @@
  * Transactional artifact writes (PROBLEM.md item 1): judge, snapshot, journal, then temp +
  * fsync + rename + fsync dir. On reject nothing is written and the old file stays byte for byte.
  *
- * Theory of operation: the journal entry lands before the rename, so a guardian watching the
- * same mission already knows the digest when the rename event arrives and does not judge it
- * again (no double incident). A crash between the two leaves a journal that is ahead of the
- * file; the next guardian start judges the old file against the new last good and restores the
- * new version if the old one breaks a rule.
+ * Theory of operation: the journal entry lands before the rename (the temp file is written
+ * meanwhile; the rename waits for the entry), so a guardian watching the same mission already
+ * knows the digest when the rename event arrives and does not judge it again (no double
+ * incident). A crash between the two leaves a journal that is ahead of the file; the next
+ * guardian start judges the old file against the new last good and restores the new version if
+ * the old one breaks a rule.
  */
 import { join } from 'node:path';
 import type { JournalEntry, WriteSource } from '../core/entries.js';
@@ -31,7 +32,10 @@ export async function commitWrite(store: MissionStore, path: string, bytes: Buff
   }
   const { verdict, previous } = spec.role === 'tracked' ? { verdict: TRACKED, previous: await store.lastGood(path, spec) } : await store.judge(path, spec, bytes);
   if (verdict.kind === 'rejected') return { kind: 'rejected', path, issues: verdict.issues };
-  const entry = await store.recordAccepted(path, spec, bytes, verdict, previous, by);
-  await writeFileAtomic(join(store.paths.missionDir, path), bytes);
+  // The temp file is written and fsynced while the snapshot and the entry are; only the rename
+  // waits for the entry, so the journal is still ahead of the file.
+  const journaled = store.recordAccepted(path, spec, bytes, verdict, previous, by);
+  const written = writeFileAtomic(join(store.paths.missionDir, path), bytes, () => journaled.then(() => true, () => false));
+  const [entry] = await Promise.all([journaled, written]);
   return { kind: 'accepted', path, entry, transitions: verdict.transitions, unchanged: previous?.bytes.equals(bytes) === true };
 }

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import picomatch from 'picomatch';
-import { DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, type ArtifactSpec } from '../core/judge.js';
+import { DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, type ArtifactSpec, type SchemaCheck } from '../core/judge.js';
 import type { MissionPath } from '../core/types.js';
 import { GuardError } from '../errors.js';
 import { compileSchema, createAjv } from './schema-check.js';
@@ -29,7 +29,7 @@ let droidProfile: Profile | undefined;
 
 // The built-in droid profile, compiled once per process.
 export function loadDroidProfile(): Profile {
-  droidProfile ??= loadProfileFile(join(SCHEMAS_DIR, 'droid', 'profile.json'), 'built-in droid profile');
+  droidProfile ??= loadProfileFile(join(SCHEMAS_DIR, 'droid', 'profile.json'), 'built-in droid profile', true);
   return droidProfile;
 }
 
@@ -71,15 +71,22 @@ function matcherOf(artifact: ArtifactSpec): (path: string) => boolean {
 
 let configCheck: ((doc: unknown) => { message: string; pointer: string }[]) | undefined;
 
-function loadProfileFile(file: string, label: string): Profile {
+// A user's profile is checked and compiled whole, so a mistake is reported at once. The built-in
+// one ships with the guard (and the test suite runs on it): it is not re-checked, and its schemas
+// compile on first use, so `guard status` (judges nothing) and `guard hook` (one artifact) do not
+// pay ~150 ms for ajv and every schema.
+function loadProfileFile(file: string, label: string, builtIn = false): Profile {
   const raw = readJson(file, label);
-  configCheck ??= compileSchema(createAjv(), readJson(join(SCHEMAS_DIR, 'guard-config.schema.json'), 'config schema') as object);
-  const problems = configCheck(raw);
-  if (problems.length > 0) {
-    throw new GuardError('CONFIG_INVALID', `${label} is not a valid profile:\n${problems.map((problem) => `  ${problem.message}`).join('\n')}`);
+  if (!builtIn) {
+    configCheck ??= compileSchema(createAjv(), readJson(join(SCHEMAS_DIR, 'guard-config.schema.json'), 'config schema') as object);
+    const problems = configCheck(raw);
+    if (problems.length > 0) {
+      throw new GuardError('CONFIG_INVALID', `${label} is not a valid profile:\n${problems.map((problem) => `  ${problem.pointer || '(top level)'}: ${problem.message}`).join('\n')}`);
+    }
   }
   const config = raw as ProfileFile;
-  const ajv = createAjv();
+  let ajv: ReturnType<typeof createAjv> | undefined;
+  const ajvOnce = () => (ajv ??= createAjv());
   const base = dirname(file);
   const artifacts = config.artifacts.map((entry): ArtifactSpec => ({
     glob: entry.glob,
@@ -88,7 +95,7 @@ function loadProfileFile(file: string, label: string): Profile {
     maxBytes: entry.maxBytes ?? DEFAULT_MAX_BYTES,
     maxDepth: entry.maxDepth ?? DEFAULT_MAX_DEPTH,
     rules: entry.rules ?? [],
-    ...(entry.schema === undefined ? {} : { schema: compileSchema(ajv, readJson(resolve(base, entry.schema), `schema of ${entry.glob}`) as object) }),
+    ...(entry.schema === undefined ? {} : { schema: schemaCheckOf(ajvOnce, resolve(base, entry.schema), entry.glob, builtIn) }),
     ...(entry.statusItems === undefined ? {} : { statusItems: entry.statusItems }),
     ...(entry.evidence === undefined ? {} : { evidence: entry.evidence }),
   }));
@@ -100,6 +107,26 @@ type ProfileFile = {
   freeze?: FreezeAction;
   artifacts: Array<Omit<ArtifactSpec, 'schema' | 'format' | 'maxBytes' | 'maxDepth' | 'rules'> & Partial<Pick<ArtifactSpec, 'format' | 'maxBytes' | 'maxDepth' | 'rules'>> & { schema?: string }>;
 };
+
+function schemaCheckOf(ajv: () => ReturnType<typeof createAjv>, file: string, glob: string, lazy: boolean): SchemaCheck {
+  if (!lazy) return compileArtifactSchema(ajv(), file, glob);
+  let check: SchemaCheck | undefined;
+  return (doc) => {
+    check ??= compileArtifactSchema(ajv(), file, glob);
+    return check(doc);
+  };
+}
+
+// ajv throws on a schema that is not a valid JSON Schema (bad keyword value, unresolvable $ref):
+// that is the user's config to fix, not a bug in the guard.
+function compileArtifactSchema(ajv: ReturnType<typeof createAjv>, file: string, glob: string): SchemaCheck {
+  const schema = readJson(file, `schema of ${glob}`) as object;
+  try {
+    return compileSchema(ajv, schema);
+  } catch (error) {
+    throw new GuardError('CONFIG_INVALID', `the schema of ${glob} at ${file} is not a valid JSON Schema: ${(error as Error).message}`);
+  }
+}
 
 function readJson(file: string, label: string): unknown {
   let text: string;

@@ -1,5 +1,6 @@
 // JSON Schema validation with ajv, turned into judge issues with JSON pointers and plain words.
-import { Ajv, type ErrorObject } from 'ajv';
+import type { Ajv, ErrorObject } from 'ajv';
+import { createRequire } from 'node:module';
 import type { SchemaCheck } from '../core/judge.js';
 import type { Issue } from '../core/types.js';
 
@@ -7,10 +8,14 @@ const MAX_ISSUES = 20;
 // Keywords that only say "a branch failed"; the branch's own errors say why.
 const AGGREGATES = new Set(['if', 'oneOf', 'anyOf', 'allOf', 'not']);
 
-// One ajv instance per profile: schema $ids are unique within it.
+const require = createRequire(import.meta.url);
+
+// One ajv instance per profile: schema $ids are unique within it. ajv is loaded on first use
+// (~50 ms): commands that judge nothing, like status, never load it.
 export function createAjv(): Ajv {
+  const { Ajv: AjvClass } = require('ajv') as typeof import('ajv');
   // verbose: errors carry the offending value, so messages can say what was found.
-  return new Ajv({ allErrors: true, strict: false, verbose: true });
+  return new AjvClass({ allErrors: true, strict: false, verbose: true });
 }
 
 // Compile a schema into the judge's SchemaCheck.
@@ -39,6 +44,8 @@ function describe(error: ErrorObject): string {
       return `must be one of ${(error.params.allowedValues as unknown[]).map((value) => JSON.stringify(value)).join(', ')} (got ${JSON.stringify(error.data)})`;
     case 'type':
       return `must be ${String(error.params.type)} (got ${describeValue(error.data)})`;
+    case 'additionalProperties':
+      return `has unknown property "${String(error.params.additionalProperty)}"`;
     case 'const':
       return `must be ${JSON.stringify(error.params.allowedValue)} (got ${JSON.stringify(error.data)})`;
     default:

@@ -1,20 +1,16 @@
 // The guardian lock: one guardian per mission. proper-lockfile (mkdir-based) plus an owner file,
 // so a second guardian can name the holder, and a lock left by a dead process on this host is
 // recovered at once instead of after the stale window (DESIGN.md §4).
-import { readFileSync, rmSync, unlinkSync } from 'node:fs';
+import { rmSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import lockfile from 'proper-lockfile';
 import { errnoOf, GuardError } from '../errors.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { isAlive, readOwner, type LockOwner } from './lock-owner.js';
 import type { MissionStatePaths } from './paths.js';
 
-/** Who holds a guardian lock; written beside the lock directory. */
-export interface LockOwner {
-  pid: number;
-  host: string;
-  since: string;
-  mode: string;
-}
+// Re-exported: callers that take the lock also name its holder.
+export { isAlive, readOwner, type LockOwner };
 
 export interface GuardianLock {
   release(): Promise<void>;
@@ -78,25 +74,6 @@ async function takeLock(paths: MissionStatePaths, ownerFile: string, onCompromis
 // guardian's mkdir and its owner write, a few microseconds.)
 function removeDeadLock(lockDir: string, ownerFile: string, deadPid: number): void {
   if (readOwner(ownerFile)?.pid === deadPid) rmSync(lockDir, { recursive: true, force: true });
-}
-
-export function readOwner(ownerFile: string): LockOwner | undefined {
-  try {
-    const value = JSON.parse(readFileSync(ownerFile, 'utf8')) as LockOwner;
-    return typeof value.pid === 'number' ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-// Whether a pid on this host is running (EPERM means it is, owned by someone else).
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return errnoOf(error) === 'EPERM';
-  }
 }
 
 function unlinkQuietly(file: string): void {

@@ -11,6 +11,8 @@ export interface MissionStatePaths {
   objects: string;
   guardianLock: string;
   projection: string;
+  /** Digests of mission files by stat, so status need not re-hash unchanged files. */
+  digests: string;
   sentinel: string;
 }
 
@@ -35,6 +37,7 @@ export function missionStatePaths(guardHome: string, missionDir: string): Missio
     objects: join(dir, 'objects'),
     guardianLock: join(dir, 'guardian.lock'),
     projection: join(dir, 'projection.json'),
+    digests: join(dir, 'digests.json'),
     sentinel: join(real, SENTINEL),
   };
 }

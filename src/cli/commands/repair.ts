@@ -50,11 +50,12 @@ export const repairCommand = defineCommand({
   summary: 'restore, reopen a feature on purpose, rebuild features.json from durable truth, or fix the journal',
   options,
   async run(ctx, { values, positionals }) {
+    // --to first: `guard repair --to SNAP` alone is a restore missing its artifact, not a missing action.
+    if (values.to !== undefined && values.restore === undefined) throw new GuardError('USAGE', `--to SNAP goes with --restore ARTIFACT, e.g. guard repair --restore features.json --to ${shellQuote(values.to)}`);
     const actions = (['restore', 'reopen', 'rebuild', 'journal'] as const).filter((action) => values[action] !== undefined && values[action] !== false);
     if (actions.length !== 1 || positionals.length > 0) {
       throw new GuardError('USAGE', `guard repair takes exactly one of --restore, --reopen, --rebuild, --journal${positionals.length > 0 ? ` (unexpected: ${positionals.join(' ')})` : ''}\nusage: ${repairCommand.usage}`);
     }
-    if (values.to !== undefined && values.restore === undefined) throw new GuardError('USAGE', '--to SNAP goes with --restore ARTIFACT');
     switch (actions[0]) {
       case 'restore':
         return restoreSnapshot(ctx, values, values.to ?? (values.restore as string));
@@ -127,7 +128,11 @@ async function rebuild(ctx: Context, values: Values, artifact: string): Promise<
   }
   const change = diffVersions({ label: `${path} (now)`, bytes: before }, { label: `${path} (rebuilt)`, bytes }, shapeOf(spec));
   if (values.json !== true) {
-    ctx.print.out(`rebuild of ${path} from durable truth: ${rebuilt.restored.length} status(es) put back, ${rebuilt.recovered.length} feature(s) brought back`);
+    // Counted against the file on disk, as the diff below is: the rebuild starts from last good,
+    // which usually holds every done feature already.
+    const moved = change.features;
+    const counts = moved === null ? 'the current file cannot be compared feature by feature' : `${moved.changed.length} status(es) changed, ${moved.added.length} feature(s) brought back`;
+    ctx.print.out(`rebuild of ${path} from durable truth: ${counts}`);
     ctx.print.out(change.patch);
   }
   if (values.yes !== true && !(await confirm(ctx, `apply this rebuild of ${path}?`))) {

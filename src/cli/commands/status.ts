@@ -3,7 +3,7 @@ import { openIncidents } from '../../core/replay.js';
 import { EXIT } from '../../errors.js';
 import { defineCommand, jsonOption, missionOption } from '../command.js';
 import { profileFor, profileOptions, resolveMissionDir } from '../mission.js';
-import { artifactHealth, viewMission } from '../mission-view.js';
+import { artifactHealth, summarizeMission } from '../mission-view.js';
 import { issuesText } from '../render.js';
 import { shellQuote } from '../../core/freeze.js';
 
@@ -14,7 +14,7 @@ export const statusCommand = defineCommand({
   options: { ...missionOption, ...jsonOption, ...profileOptions },
   async run(ctx, { values }) {
     const dir = resolveMissionDir(ctx, values.mission);
-    const view = await viewMission(ctx.guardHome, dir);
+    const view = await summarizeMission(ctx.guardHome, dir);
     const artifacts = await artifactHealth(view, profileFor(ctx, dir, values));
     const { state } = view;
     const incidents = openIncidents(state);
@@ -50,11 +50,12 @@ export const statusCommand = defineCommand({
         ctx.print.out(`    #${incident.id} ${incident.at} ${incident.path} (${incident.finalization ? 'finalization, repaired in place' : incident.role}; ${incident.outcome}): ${issuesText(incident.issues)}`);
       }
     }
-    ctx.print.out('  artifacts:');
-    for (const row of artifacts) {
+    // One write for all rows: a long mission has thousands of artifacts (handoffs).
+    const rows = artifacts.map((row) => {
       const mark = row.health === 'good' ? c.green('good   ') : row.health === 'new' ? c.dim('new    ') : c.yellow(row.health.padEnd(7));
-      ctx.print.out(`    ${mark} ${row.path} (${row.role}) last good ${row.lastGood?.slice(0, 12) ?? 'none'}`);
-    }
+      return `    ${mark} ${row.path} (${row.role}) last good ${row.lastGood?.slice(0, 12) ?? 'none'}`;
+    });
+    ctx.print.out(['  artifacts:', ...rows].join('\n'));
     ctx.print.out(`next: ${next}`);
     return frozen ? EXIT.frozen : EXIT.ok;
   },

@@ -1,0 +1,105 @@
+// `guard repair --journal` (issue "durable truth" item 6): a tampered line in the middle of the
+// journal stops every command (fail closed); the repair keeps the verified prefix, moves the rest
+// to quarantine, journals what happened, and the commands work again.
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { after, afterEach, beforeEach, describe, test } from 'node:test';
+import { createMission } from '../../src/demo/droid-files.js';
+import type { Digest } from '../../src/core/types.js';
+import { ObjectStore } from '../../src/store/objects.js';
+import { baseFeatures } from '../helpers/droid.js';
+import { assertNoStack, entriesOf, finishFeature, guardJson } from '../helpers/durable.js';
+import { killLeakedChildren, leakedChildren, runGuard, sandbox, startWatch, statePaths, stopGuard, type GuardProcess, type Sandbox } from '../helpers/index.js';
+
+let box: Sandbox;
+let guard: GuardProcess | undefined;
+
+beforeEach(async () => {
+  box = sandbox();
+  createMission(box.mission, baseFeatures());
+  guard = await startWatch(box);
+  await finishFeature(box, baseFeatures(), 'f3-profile', 'w3');
+});
+
+afterEach(async () => {
+  if (guard !== undefined) await stopGuard(guard);
+  guard = undefined;
+  box.cleanup();
+});
+
+after(() => {
+  const leaked = leakedChildren();
+  killLeakedChildren();
+  assert.equal(leaked, 0, 'a test leaked child processes');
+});
+
+// Change one digit of line `seq`'s timestamp: still JSON, same length, but the chain breaks at the
+// next line. Returns the byte offset where line `seq` starts.
+function tamper(seq: number): number {
+  const file = statePaths(box).journal;
+  const bytes = readFileSync(file);
+  const lines = bytes.toString('utf8').split('\n');
+  const offset = Buffer.byteLength(lines.slice(0, seq - 1).map((line) => `${line}\n`).join(''));
+  const line = lines[seq - 1] as string;
+  lines[seq - 1] = line.replace(/"at":"(\d{4})/, (_all, year: string) => `"at":"${String(Number(year) + 1)}`);
+  assert.notEqual(lines[seq - 1], line);
+  writeFileSync(file, lines.join('\n'));
+  return offset;
+}
+
+describe('guard repair --journal', () => {
+  test('refuses while a guardian runs; afterwards keeps the verified prefix and quarantines the rest', async () => {
+    const total = entriesOf(box, 'write-accepted').length;
+    assert.ok(total >= 2);
+    const seq = 4;
+    const original = readFileSync(statePaths(box).journal);
+    const offset = tamper(seq);
+
+    const locked = await runGuard(box, ['repair', '--mission', box.mission, '--journal']);
+    assert.equal(locked.code, 4, locked.stdout + locked.stderr);
+    assert.match(locked.stderr, /guardian \(pid \d+\) is running/);
+    assertNoStack(locked);
+
+    await stopGuard(guard as GuardProcess);
+    guard = undefined;
+    const status = await runGuard(box, ['status', '--mission', box.mission]);
+    assert.equal(status.code, 74, 'fail closed on a broken chain');
+    assert.match(status.stderr, /guard repair --journal/);
+    const broken = await guardJson<{ consistent: boolean; disagreements: Array<{ code: string; command: string }> }>(box, ['verify', '--mission', box.mission], 1);
+    assert.equal(broken.doc.consistent, false);
+    assert.equal(broken.doc.disagreements[0]?.code, 'journal-broken');
+    assert.match(broken.doc.disagreements[0]?.command ?? '', /guard repair --mission \S+ --journal/);
+
+    const damaged = readFileSync(statePaths(box).journal);
+    const { doc } = await guardJson<{ repaired: boolean; kept: number; cutBytes: number; quarantined: string }>(box, ['repair', '--mission', box.mission, '--journal'], 0);
+    assert.equal(doc.repaired, true);
+    // Line `seq` itself still chains to its predecessor; the line after it no longer does.
+    assert.equal(doc.kept, seq);
+    const after = readFileSync(statePaths(box).journal);
+    const keptEnd = damaged.indexOf(0x0a, offset) + 1;
+    assert.equal(after.subarray(0, keptEnd).equals(damaged.subarray(0, keptEnd)), true, 'the verified prefix is kept byte for byte');
+    assert.equal(original.subarray(0, offset).equals(damaged.subarray(0, offset)), true);
+
+    const entries = entriesOf(box, 'journal-repaired');
+    assert.equal(entries.length, 1);
+    const [repaired] = entries;
+    assert.equal(repaired?.seq, seq + 1);
+    assert.equal(repaired?.keptSeq, seq);
+    assert.equal(repaired?.object, doc.quarantined);
+    assert.equal(repaired?.cutBytes, damaged.length - keptEnd);
+    const cut = await new ObjectStore(statePaths(box).objects).get(repaired?.object as Digest);
+    assert.equal(Buffer.from(cut).equals(damaged.subarray(keptEnd)), true, 'the quarantine object holds exactly the cut bytes');
+    const who = entriesOf(box, 'repaired').pop();
+    assert.equal(who?.action, 'journal');
+    assert.equal(who?.digest, doc.quarantined);
+
+    const verify = await runGuard(box, ['verify', '--mission', box.mission]);
+    assert.ok(verify.code === 0 || verify.code === 1, `verify runs again (exit ${verify.code}): ${verify.stderr}`);
+    const { result: statusRun, doc: view } = await guardJson<{ journal: { seq: number } }>(box, ['status', '--mission', box.mission]);
+    assert.ok(statusRun.code === 0 || statusRun.code === 3, statusRun.stderr);
+    assert.equal(view.journal.seq, seq + 2);
+
+    const again = await guardJson<{ repaired: boolean; intact: boolean }>(box, ['repair', '--mission', box.mission, '--journal'], 0);
+    assert.deepEqual(again.doc, { repaired: false, intact: true });
+  });
+});
