@@ -16,7 +16,7 @@ import { errnoOf } from '../errors.js';
 import { writeFileAtomic } from './atomic-write.js';
 
 /** A file changed this recently (ms, by ctime) may change again without a visible stat change. */
-const RACY_MS = 2000;
+export const RACY_MS = 2000;
 
 interface Entry {
   size: number;
@@ -29,23 +29,25 @@ interface Entry {
 export class DigestCache {
   readonly #file: string;
   readonly #entries: Map<string, Entry & { digest: Digest }>;
+  readonly #now: () => number;
   readonly #seen = new Map<string, Entry & { digest: Digest }>();
   #changed = false;
 
-  private constructor(file: string, entries: Map<string, Entry & { digest: Digest }>) {
+  private constructor(file: string, entries: Map<string, Entry & { digest: Digest }>, now: () => number) {
     this.#file = file;
     this.#entries = entries;
+    this.#now = now;
   }
 
   // Load the cache at `file`; a missing or unreadable cache is an empty one.
-  static load(file: string): DigestCache {
+  static load(file: string, now: () => number = Date.now): DigestCache {
     try {
       const saved = JSON.parse(readFileSync(file, 'utf8')) as { v: 1; entries: Array<[string, Entry & { digest: Digest }]> };
-      if (saved?.v === 1 && Array.isArray(saved.entries)) return new DigestCache(file, new Map(saved.entries));
+      if (saved?.v === 1 && Array.isArray(saved.entries)) return new DigestCache(file, new Map(saved.entries), now);
     } catch {
       // no cache yet, or a damaged one: hash everything once
     }
-    return new DigestCache(file, new Map());
+    return new DigestCache(file, new Map(), now);
   }
 
   // The digest of the file at `absolute` (cached under `key`), or null when it is not a file.
@@ -72,7 +74,7 @@ export class DigestCache {
     }
     const digest = digestOf(bytes);
     // The stat taken before the read names these bytes only if nothing wrote in between.
-    if (bytes.length === stats.size && stats.ctimeMs < Date.now() - RACY_MS) {
+    if (bytes.length === stats.size && stats.ctimeMs < this.#now() - RACY_MS) {
       this.#seen.set(key, { size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs, ino: stats.ino, digest });
       this.#changed = true;
     }

@@ -118,9 +118,13 @@ export async function foldJournal(file: string, from: JournalCursor, onEntries: 
   }
 }
 
-/** A verified prefix, and where and why verification stopped in the middle (null: it did not). */
+/**
+ * A verified prefix, and where and why verification stopped in the middle (null: it did not).
+ * `suspect` is the cursor before the last verified line when the break is a prev-hash mismatch:
+ * a hash chain shows an edited line only at the line after it, so that last line is not trusted.
+ */
 export interface JournalScan extends JournalRead {
-  broken: { offset: number; seq: number; why: string } | null;
+  broken: { offset: number; seq: number; why: string; suspect: JournalCursor | null } | null;
 }
 
 // Verify as far as the chain holds. A torn last line is `torn`; a bad line before the end is `broken`.
@@ -128,6 +132,7 @@ export function scanJournal(data: Buffer, from: JournalCursor): JournalScan {
   const entries: JournalEntry[] = [];
   let { lastHash, lastSeq } = from;
   let offset = 0;
+  let beforeLast: JournalCursor | null = null;
   while (offset < data.length) {
     const newline = data.indexOf(0x0a, offset);
     const line = data.subarray(offset, newline === -1 ? data.length : newline);
@@ -137,9 +142,12 @@ export function scanJournal(data: Buffer, from: JournalCursor): JournalScan {
       if (isLast && (entry === undefined || newline === -1)) {
         return { entries, end: from.end + offset, lastHash, lastSeq, torn: data.subarray(offset), broken: null };
       }
-      const why = entry === undefined ? 'is not a journal entry' : entry.seq !== lastSeq + 1 ? `has seq ${entry.seq}, expected ${lastSeq + 1}` : 'does not chain to the line before it (prev hash mismatch)';
-      return { entries, end: from.end + offset, lastHash, lastSeq, torn: null, broken: { offset: from.end + offset, seq: lastSeq + 1, why: `line ${lastSeq + 1} ${why}` } };
+      const chainMismatch = entry !== undefined && entry.seq === lastSeq + 1;
+      const why = entry === undefined ? 'is not a journal entry' : chainMismatch ? 'does not chain to the line before it (prev hash mismatch)' : `has seq ${entry.seq}, expected ${lastSeq + 1}`;
+      const suspect = chainMismatch ? beforeLast : null;
+      return { entries, end: from.end + offset, lastHash, lastSeq, torn: null, broken: { offset: from.end + offset, seq: lastSeq + 1, why: `line ${lastSeq + 1} ${why}`, suspect } };
     }
+    beforeLast = { end: from.end + offset, lastHash, lastSeq };
     entries.push(entry);
     lastHash = hashLine(line);
     lastSeq = entry.seq;
@@ -260,14 +268,18 @@ export class Journal {
           await this.#catchUp();
           return null;
         }
-        const rest = data.subarray(scan.end);
+        const { suspect } = scan.broken;
+        const keep: JournalCursor = suspect ?? { end: scan.end, lastHash: scan.lastHash, lastSeq: scan.lastSeq };
+        const rest = data.subarray(keep.end);
         const object = await this.#objects.put(rest);
-        await truncate(this.file, scan.end);
-        this.#cursor = { end: scan.end, lastHash: scan.lastHash, lastSeq: scan.lastSeq };
-        if (scan.entries.length > 0) this.#listener(scan.entries);
-        const reason = `${scan.broken.why}; kept entries 1-${scan.lastSeq}, moved the rest to quarantine`;
-        await this.#write({ kind: 'journal-repaired', reason, cutBytes: rest.length, object, keptSeq: scan.lastSeq });
-        return { kept: scan.lastSeq, cutBytes: rest.length, object, why: scan.broken.why };
+        await truncate(this.file, keep.end);
+        this.#cursor = keep;
+        const kept = scan.entries.slice(0, keep.lastSeq);
+        if (kept.length > 0) this.#listener(kept);
+        const why = suspect === null ? scan.broken.why : `${scan.broken.why}, so line ${scan.lastSeq} may have been edited`;
+        const range = keep.lastSeq === 0 ? 'kept no entries' : `kept entries 1-${keep.lastSeq}`;
+        await this.#write({ kind: 'journal-repaired', reason: `${why}; ${range}, moved the rest to quarantine`, cutBytes: rest.length, object, keptSeq: keep.lastSeq });
+        return { kept: keep.lastSeq, cutBytes: rest.length, object, why };
       }),
     );
   }

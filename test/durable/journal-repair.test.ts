@@ -73,18 +73,20 @@ describe('guard repair --journal', () => {
     const damaged = readFileSync(statePaths(box).journal);
     const { doc } = await guardJson<{ repaired: boolean; kept: number; cutBytes: number; quarantined: string }>(box, ['repair', '--mission', box.mission, '--journal'], 0);
     assert.equal(doc.repaired, true);
-    // Line `seq` itself still chains to its predecessor; the line after it no longer does.
-    assert.equal(doc.kept, seq);
+    // Line `seq` still chains to its predecessor and the line after it no longer does: the break
+    // shows at seq + 1, but the edited line is seq, so it is cut too.
+    assert.equal(doc.kept, seq - 1);
     const after = readFileSync(statePaths(box).journal);
-    const keptEnd = damaged.indexOf(0x0a, offset) + 1;
+    const keptEnd = offset;
     assert.equal(after.subarray(0, keptEnd).equals(damaged.subarray(0, keptEnd)), true, 'the verified prefix is kept byte for byte');
     assert.equal(original.subarray(0, offset).equals(damaged.subarray(0, offset)), true);
 
     const entries = entriesOf(box, 'journal-repaired');
     assert.equal(entries.length, 1);
     const [repaired] = entries;
-    assert.equal(repaired?.seq, seq + 1);
-    assert.equal(repaired?.keptSeq, seq);
+    assert.equal(repaired?.seq, seq);
+    assert.equal(repaired?.keptSeq, seq - 1);
+    assert.match(String(repaired?.reason), new RegExp(`line ${seq} may have been edited`));
     assert.equal(repaired?.object, doc.quarantined);
     assert.equal(repaired?.cutBytes, damaged.length - keptEnd);
     const cut = await new ObjectStore(statePaths(box).objects).get(repaired?.object as Digest);
@@ -97,7 +99,7 @@ describe('guard repair --journal', () => {
     assert.ok(verify.code === 0 || verify.code === 1, `verify runs again (exit ${verify.code}): ${verify.stderr}`);
     const { result: statusRun, doc: view } = await guardJson<{ journal: { seq: number } }>(box, ['status', '--mission', box.mission]);
     assert.ok(statusRun.code === 0 || statusRun.code === 3, statusRun.stderr);
-    assert.equal(view.journal.seq, seq + 2);
+    assert.equal(view.journal.seq, seq + 1);
 
     const again = await guardJson<{ repaired: boolean; intact: boolean }>(box, ['repair', '--mission', box.mission, '--journal'], 0);
     assert.deepEqual(again.doc, { repaired: false, intact: true });

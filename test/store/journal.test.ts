@@ -135,14 +135,17 @@ describe('a torn last line', () => {
   }
 });
 
-describe('a damaged journal is refused until repaired', () => {
-  const damages: Array<[string, (raw: string[]) => string[], RegExp]> = [
-    ['an edited middle line', (raw) => raw.map((line, index) => (index === 1 ? line.replace('"reason":"1"', '"reason":"edited"') : line)), /line 3 does not chain to the line before it/],
-    ['a deleted middle line', (raw) => raw.filter((_, index) => index !== 2), /line 3 has seq 4, expected 3/],
-    ['garbage in the middle', (raw) => raw.map((line, index) => (index === 2 ? 'not json' : line)), /line 3 is not a journal entry/],
-    ['a complete last entry that does not chain', (raw) => raw.map((line, index) => (index === raw.length - 1 ? line.replace(/"prev":"[0-9a-f]+"/, `"prev":"${'f'.repeat(64)}"`) : line)), /line 5 does not chain/],
-  ];
+// Each damage to a five-line journal, the message it is refused with, and how many lines
+// `cutBroken` keeps: an edited line shows only as a chain break at the line after it, so the edited
+// line itself is cut too.
+const damages: Array<[string, (raw: string[]) => string[], RegExp, number]> = [
+  ['an edited middle line', (raw) => raw.map((line, index) => (index === 1 ? line.replace('"reason":"1"', '"reason":"edited"') : line)), /line 3 does not chain to the line before it/, 1],
+  ['a deleted middle line', (raw) => raw.filter((_, index) => index !== 2), /line 3 has seq 4, expected 3/, 2],
+  ['garbage in the middle', (raw) => raw.map((line, index) => (index === 2 ? 'not json' : line)), /line 3 is not a journal entry/, 2],
+  ['a complete last entry that does not chain', (raw) => raw.map((line, index) => (index === raw.length - 1 ? line.replace(/"prev":"[0-9a-f]+"/, `"prev":"${'f'.repeat(64)}"`) : line)), /line 5 does not chain/, 3],
+];
 
+describe('a damaged journal is refused until repaired', () => {
   for (const [name, damage, message] of damages) {
     test(`${name}: open and append fail with JOURNAL_CORRUPT, and nothing is written`, async () => {
       await appendMany(openJournal(), 5);
@@ -163,4 +166,27 @@ describe('a damaged journal is refused until repaired', () => {
     truncateSync(file, readFileSync(file).length - 10);
     await assert.rejects(journal.sync(), { code: 'JOURNAL_CORRUPT' });
   });
+});
+
+describe('cutBroken (guard repair --journal)', () => {
+  for (const [name, damage, , kept] of damages) {
+    test(`${name}: keeps ${kept} trusted lines byte for byte, quarantines the rest, journals the cut`, async () => {
+      await appendMany(openJournal(), 5);
+      writeFileSync(file, `${damage(lines()).join('\n')}\n`);
+      const damaged = readFileSync(file);
+      const keptBytes = damaged.subarray(0, lines().slice(0, kept).join('\n').length + (kept > 0 ? 1 : 0));
+
+      const cut = await openJournal().cutBroken();
+      assert.ok(cut !== null);
+      assert.equal(cut.kept, kept);
+      const after = readFileSync(file);
+      assert.equal(after.subarray(0, keptBytes.length).equals(keptBytes), true);
+      const quarantined = await new ObjectStore(objectsDir).get(cut.object);
+      assert.equal(Buffer.from(quarantined).equals(damaged.subarray(keptBytes.length)), true, 'the cut bytes are kept in objects/');
+      const entries = assertChained();
+      assert.equal(entries.length, kept + 1);
+      assert.deepEqual(entries.at(-1), { ...entries.at(-1), kind: 'journal-repaired', keptSeq: kept, cutBytes: cut.cutBytes, object: cut.object });
+      assert.equal(await openJournal().cutBroken(), null, 'a second repair finds the chain intact');
+    });
+  }
 });
