@@ -1,14 +1,16 @@
 // Reading artifacts as exact bytes, and the guard's compare-and-swap writes to the mission dir.
-import { open, readdir, readFile, unlink } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { open, readdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { digestOf, type Digest } from '../core/types.js';
 import { errnoOf } from '../errors.js';
 import { fsyncDir, isTempSibling, writeFileAtomic } from '../store/atomic-write.js';
 
-// The bytes of a file, or null when it does not exist (or is a directory).
+// The bytes of a file, or null when it does not exist (or is a directory). Sync, like the
+// writes in atomic-write.ts: a thread-pool round trip costs more than reading a mission file.
 export async function readOrNull(file: string): Promise<Buffer | null> {
   try {
-    return await readFile(file);
+    return readFileSync(file);
   } catch (error) {
     const code = errnoOf(error);
     if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR') return null;

@@ -52,7 +52,8 @@ export interface GuardianOptions {
   crashAfter?: string;
 }
 
-const TRAILING_MARGIN_MS = 5;
+/** Node may fire a timer up to a millisecond early; a check that finds the path not yet quiet re-arms. */
+const TRAILING_MARGIN_MS = 1;
 
 /** A version the guard is about to write over a file that holds `good`. */
 interface NextVersion {
@@ -71,6 +72,8 @@ export class Guardian {
   readonly #dirty = new Set<string>();
   /** Bad versions already handled and still on disk (no last good to restore): judged once. */
   readonly #rejectedOnDisk = new Map<string, Digest | null>();
+  /** The issues of a bad version waiting to settle, judged at journal `seq`: not judged twice. */
+  readonly #unsettled = new Map<string, { digest: Digest | null; seq: number; issues: Issue[] }>();
   #reactions: Promise<unknown> = Promise.resolve();
   #idleWaiters: Array<() => void> = [];
   #watcher: MissionWatcher | undefined;
@@ -152,6 +155,12 @@ export class Guardian {
   #hint(path: string): void {
     if (this.#stopped) return;
     this.#lastHint.set(path, Date.now());
+    this.#trailing(path, this.#options.settleMs);
+    this.#run(path);
+  }
+
+  // (Re-)arm the trailing check of `path`, `delayMs` from now.
+  #trailing(path: string, delayMs: number): void {
     clearTimeout(this.#timers.get(path));
     this.#timers.set(
       path,
@@ -159,9 +168,8 @@ export class Guardian {
         this.#timers.delete(path);
         this.#run(path);
         this.#settled();
-      }, this.#options.settleMs + TRAILING_MARGIN_MS),
+      }, delayMs + TRAILING_MARGIN_MS),
     );
-    this.#run(path);
   }
 
   #run(path: string): void {
@@ -207,16 +215,29 @@ export class Guardian {
     if (this.#isKnown(path, digest)) return;
 
     if (spec.role === 'tracked') return this.store.recordTracked(path, spec, bytes, await this.store.lastGood(path, spec));
-    const { verdict, previous } = await this.store.judge(path, spec, bytes);
-    if (verdict.kind === 'accepted') {
-      await this.store.recordAccepted(path, spec, bytes, verdict, previous, 'watcher');
-      this.#rejectedOnDisk.delete(path);
-      await this.#afterAccepted(path, digest, verdict.doc);
-      return;
+    const seq = this.store.state.seq;
+    let judged = this.#unsettled.get(path);
+    if (judged?.digest !== digest || judged.seq !== seq) {
+      const { verdict, previous } = await this.store.judge(path, spec, bytes);
+      if (verdict.kind === 'accepted') {
+        this.#unsettled.delete(path);
+        await this.store.recordAccepted(path, spec, bytes, verdict, previous, 'watcher');
+        this.#rejectedOnDisk.delete(path);
+        await this.#afterAccepted(path, digest, verdict.doc);
+        return;
+      }
+      judged = { digest, seq, issues: verdict.issues };
     }
     const pending = this.#pendingIncident(path, digest);
-    if (pending === undefined && readAt - (this.#lastHint.get(path) ?? 0) < this.#options.settleMs) return; // not settled yet
-    await this.#react(() => this.#reject(path, spec, bytes, digest, verdict.issues, pending));
+    const quietFor = readAt - (this.#lastHint.get(path) ?? 0);
+    if (pending === undefined && quietFor < this.#options.settleMs) {
+      this.#unsettled.set(path, judged);
+      if (!this.#timers.has(path)) this.#trailing(path, this.#options.settleMs - quietFor); // a timer that fired early
+      return; // not settled yet: the trailing check looks again
+    }
+    this.#unsettled.delete(path);
+    const { issues } = judged;
+    await this.#react(() => this.#reject(path, spec, bytes, digest, issues, pending));
   }
 
   // The version on disk needs no judging: it is last good, or a bad version already handled.
@@ -255,17 +276,26 @@ export class Guardian {
     return run;
   }
 
+  // The journal gets each decision before it is acted on. The restore goes before the sentinel
+  // and the scheduler pause: while the bad bytes are on disk the orchestrator may act on them, and
+  // the freeze is already durable (the sentinel is a projection of the journal).
   async #reject(path: string, spec: ArtifactSpec, bytes: Buffer | null, digest: Digest | null, issues: Issue[], pending: Incident | undefined): Promise<void> {
     const previous = await this.store.lastGood(path, spec);
     const incident = pending?.id ?? (await this.store.recordRejected(path, spec, bytes, issues, previous, 'watcher'));
     const freezes = spec.role === 'scheduling' || spec.role === 'evidence';
-    if (freezes) await this.#freeze(incident, path, summarize(path, issues));
+    if (freezes) await this.#journalFrozen(incident, path, summarize(path, issues));
     await this.#restore(path, incident, digest, previous?.bytes ?? null);
-    if (freezes && this.store.profile.freeze === 'droid') await this.#pauseScheduler(incident);
+    if (!freezes) return;
+    await this.#checkSentinel(false);
+    if (this.store.profile.freeze === 'droid') await this.#pauseScheduler(incident);
+  }
+
+  async #journalFrozen(incident: number, path: string, reason: string): Promise<void> {
+    if (this.store.state.freeze.kind === 'open') await this.store.append({ kind: 'frozen', incident, path, reason });
   }
 
   async #freeze(incident: number, path: string, reason: string): Promise<void> {
-    if (this.store.state.freeze.kind === 'open') await this.store.append({ kind: 'frozen', incident, path, reason });
+    await this.#journalFrozen(incident, path, reason);
     await this.#checkSentinel(false);
   }
 

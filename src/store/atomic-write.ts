@@ -1,11 +1,19 @@
 // Atomic replacement of a file (STYLE.md "Durability"): temp sibling, write, fsync, rename,
 // fsync the directory. A reader sees the old bytes or the new bytes, never a mix.
+//
+// These use synchronous system calls, except for the fsync of a file's data. Each is
+// microseconds, while each `fs/promises` call is a round trip through libuv's thread pool that
+// costs more than the call itself, and a restore or `guard write` is a dozen of them: the
+// reaction to a bad write is on the clock (DESIGN.md §11). The data fsync is the one slow call,
+// so it goes to the thread pool, where a `guard write`'s temp file and snapshot sync at once.
 import { randomBytes } from 'node:crypto';
-import { open, rename, unlink } from 'node:fs/promises';
+import { closeSync, fsync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { basename, dirname, join } from 'node:path';
 import { errnoOf } from '../errors.js';
 
 const RENAME_RETRIES = 5;
+const fsyncAsync = promisify(fsync);
 
 // The temp name droid's own tools use (`.<basename>.<12 hex>.tmp`), which watchers already ignore.
 export function tempSiblingOf(file: string): string {
@@ -27,14 +35,14 @@ export async function writeFileAtomic(file: string, bytes: Uint8Array, beforeRen
     await writeDurably(temp, bytes);
     try {
       if (beforeRename !== undefined && !(await beforeRename())) {
-        await unlink(temp).catch(() => undefined);
+        removeQuietly(temp);
         return false;
       }
-      await rename(temp, file);
+      renameSync(temp, file);
       await fsyncDir(dirname(file));
       return true;
     } catch (error) {
-      await unlink(temp).catch(() => undefined);
+      removeQuietly(temp);
       const code = errnoOf(error);
       if ((code === 'EPERM' || code === 'EBUSY') && attempt < RENAME_RETRIES) continue;
       throw error;
@@ -44,25 +52,34 @@ export async function writeFileAtomic(file: string, bytes: Uint8Array, beforeRen
 
 // Create or truncate `file` with `bytes` and fsync it.
 export async function writeDurably(file: string, bytes: Uint8Array, flags = 'w'): Promise<void> {
-  const handle = await open(file, flags, 0o644);
+  const fd = openSync(file, flags, 0o644);
   try {
-    await handle.writeFile(bytes);
-    await handle.sync();
+    for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written);
+    await fsyncAsync(fd);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
 // Make a rename or link in `dir` durable. Some filesystems refuse to fsync directories; that is fine.
 export async function fsyncDir(dir: string): Promise<void> {
-  let handle;
+  let fd: number | undefined;
   try {
-    handle = await open(dir, 'r');
-    await handle.sync();
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
   } catch (error) {
     const code = errnoOf(error);
     if (code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM' && code !== 'EBADF') throw error;
   } finally {
-    await handle?.close();
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+// Remove a temp file we gave up on; it may already be gone.
+export function removeQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // gone already, or never created
   }
 }

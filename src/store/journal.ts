@@ -12,7 +12,8 @@
  *   fails with JOURNAL_CORRUPT until `guard repair --journal`.
  */
 import { hash } from 'node:crypto';
-import { mkdir, open, readFile, stat, truncate } from 'node:fs/promises';
+import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import { mkdir, open, readFile, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { GENESIS_PREV, type EntryBody, type JournalEntry } from '../core/entries.js';
 import type { Digest } from '../core/types.js';
@@ -45,17 +46,19 @@ export function hashLine(line: Uint8Array | string): string {
 }
 
 // Read and verify entries after `from`. Throws JOURNAL_CORRUPT on a bad middle line or chain.
+// Synchronous system calls: an append reads the few bytes other processes added, and a round trip
+// through libuv's thread pool per call costs more than the calls (see the theory above).
 export async function readJournal(file: string, from: JournalCursor = START): Promise<JournalRead> {
   let data: Buffer;
   try {
-    const handle = await open(file, 'r');
+    const fd = openSync(file, 'r');
     try {
-      const { size } = await handle.stat();
+      const { size } = fstatSync(fd);
       if (size < from.end) throw corrupt(file, `the journal is shorter (${size} bytes) than its verified prefix (${from.end} bytes)`);
       data = Buffer.alloc(size - from.end);
-      await handle.read(data, 0, data.length, from.end);
+      readSync(fd, data, 0, data.length, from.end);
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
   } catch (error) {
     if (errnoOf(error) === 'ENOENT') return { entries: [], ...from, torn: null };
@@ -233,12 +236,12 @@ export class Journal {
     const entry = { v: 1, seq: this.#cursor.lastSeq + 1, at: this.#now().toISOString(), prev: this.#cursor.lastHash, ...body } as JournalEntry;
     const line = Buffer.from(JSON.stringify(entry));
     try {
-      const handle = await open(this.file, 'a');
+      const fd = openSync(this.file, 'a');
       try {
-        await handle.write(Buffer.concat([line, Buffer.from('\n')]));
-        await handle.sync();
+        writeSync(fd, Buffer.concat([line, Buffer.from('\n')]));
+        fsyncSync(fd);
       } finally {
-        await handle.close();
+        closeSync(fd);
       }
     } catch (error) {
       throw stateIo(error, `cannot append to the journal ${this.file}`);
@@ -306,36 +309,36 @@ export class Journal {
   }
 
   async #locked<T>(task: () => Promise<T>): Promise<T> {
-    await ensureFile(this.file);
-    let release: () => Promise<void>;
+    let release: () => unknown;
     try {
+      ensureFile(this.file);
       const { default: lockfile } = await import('proper-lockfile'); // loaded on first append: readers (status, log, verify) never lock
-      release = await lockfile.lock(this.file, {
-        realpath: false,
-        stale: 5000,
-        update: 1000,
-        retries: { retries: 400, factor: 1.2, minTimeout: 2, maxTimeout: 50 },
-        onCompromised: () => undefined,
-      });
+      const options = { realpath: false, stale: 5000, update: 1000, onCompromised: () => undefined };
+      try {
+        release = lockfile.lockSync(this.file, options); // uncontended: three system calls, no thread-pool round trips
+      } catch (error) {
+        if (errnoOf(error) !== 'ELOCKED') throw error;
+        release = await lockfile.lock(this.file, { ...options, retries: { retries: 400, factor: 1.2, minTimeout: 2, maxTimeout: 50 } });
+      }
     } catch (error) {
       throw new GuardError('STATE_IO', `cannot lock the journal ${this.file} for appending: ${(error as Error).message}`, { cause: error });
     }
     try {
       return await task();
     } finally {
-      await release().catch(() => undefined);
+      try {
+        await release();
+      } catch {
+        // a lock someone else broke as stale: nothing of ours to release
+      }
     }
   }
 }
 
-async function ensureFile(file: string): Promise<void> {
-  try {
-    await stat(file);
-  } catch (error) {
-    if (errnoOf(error) !== 'ENOENT') throw error;
-    await mkdir(dirname(file), { recursive: true });
-    await (await open(file, 'a')).close();
-  }
+function ensureFile(file: string): void {
+  if (existsSync(file)) return;
+  mkdirSync(dirname(file), { recursive: true });
+  closeSync(openSync(file, 'a'));
 }
 
 // Read a whole journal without a Journal instance (commands that only look).

@@ -10,12 +10,13 @@
  * MAX_CHAIN so a read never walks far.
  */
 import { randomBytes } from 'node:crypto';
-import { access, link, mkdir, readFile, unlink } from 'node:fs/promises';
+import { accessSync, linkSync, mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { digestOf, type Digest } from '../core/types.js';
 import { errnoOf, GuardError } from '../errors.js';
-import { fsyncDir, writeDurably } from './atomic-write.js';
+import { fsyncDir, removeQuietly, writeDurably } from './atomic-write.js';
 
 const MAX_CHAIN = 32;
 
@@ -42,15 +43,15 @@ export class ObjectStore {
     const file = this.pathOf(digest);
     if (await this.has(digest)) return digest;
     const encoded = await this.#encode(bytes, digest, base);
-    await mkdir(join(this.#dir, digest.slice(0, 2)), { recursive: true });
+    mkdirSync(join(this.#dir, digest.slice(0, 2)), { recursive: true }); // sync: see atomic-write.ts
     const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
     await writeDurably(temp, encoded);
     try {
-      await link(temp, file);
+      linkSync(temp, file);
     } catch (error) {
       if (errnoOf(error) !== 'EEXIST') throw error;
     } finally {
-      await unlink(temp).catch(() => undefined);
+      removeQuietly(temp);
     }
     await fsyncDir(join(this.#dir, digest.slice(0, 2)));
     return digest;
@@ -58,7 +59,7 @@ export class ObjectStore {
 
   async has(digest: Digest): Promise<boolean> {
     try {
-      await access(this.pathOf(digest));
+      accessSync(this.pathOf(digest));
       return true;
     } catch (error) {
       if (errnoOf(error) === 'ENOENT') return false;

@@ -43,7 +43,11 @@ export function watchMission(dir: string, onHint: (path: string) => void, onErro
     if (path === '' || path.startsWith('..') || isTempSibling(path)) return;
     onHint(path);
   };
-  watcher.on('all', (_event, path) => report(path));
+  // A `change` repeats, late and throttled, a write the raw events already reported: letting it
+  // re-arm the guardian's settle window would only delay the verdict.
+  watcher.on('all', (event, path) => {
+    if (event !== 'change') report(path);
+  });
   watcher.on('raw', (_event, name, details) => {
     const watched = (details as { watchedPath?: string } | undefined)?.watchedPath;
     if (typeof watched !== 'string' || typeof name !== 'string' || name === '') return;
