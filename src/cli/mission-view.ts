@@ -12,7 +12,7 @@ import { matchArtifact } from '../profiles/profile.js';
 import { isAlive, readOwner, type LockOwner } from '../store/lock-owner.js';
 import { readJournal } from '../store/journal.js';
 import { DigestCache } from '../store/digest-cache.js';
-import { replayWithProjection } from '../store/projection.js';
+import { replayWithProjection, type StatusState } from '../store/projection.js';
 import { missionStatePaths, type MissionStatePaths } from '../store/paths.js';
 import type { Inspection } from '../guardian/inspect.js';
 import { asMissionPath } from '../core/types.js';
@@ -43,14 +43,14 @@ export async function viewMission(guardHome: string, missionDir: string): Promis
   return { paths, entries: read.entries, state: replay(read.entries), tornBytes: read.torn?.length ?? 0, guardian: guardianOf(paths) };
 }
 
-/** A view without the entries, for commands that need only the state (status). */
-export type MissionSummary = Omit<MissionView, 'entries'>;
+/** A view without the entries or the feature histories, for `guard status`. */
+export type MissionSummary = Omit<MissionView, 'entries' | 'state'> & { state: StatusState };
 
 // Like viewMission, but through the projection cache (store/projection.ts): `guard status` on a
 // long journal reads the cached state and verifies only the entries after it.
 export async function summarizeMission(guardHome: string, missionDir: string): Promise<MissionSummary> {
   const paths = statePathsOf(guardHome, missionDir);
-  const projection = await replayWithProjection(paths.journal, paths.projection);
+  const projection = await replayWithProjection(paths.journal, paths.projection, { features: false });
   return { paths, state: projection.state, tornBytes: projection.torn?.length ?? 0, guardian: guardianOf(paths) };
 }
 
@@ -68,7 +68,7 @@ function guardianOf(paths: MissionStatePaths): LockOwner | undefined {
 }
 
 // Health of every artifact the journal knows or the mission dir holds.
-export async function artifactHealth(view: Pick<MissionView, 'paths' | 'state'>, profile: Profile): Promise<ArtifactHealth[]> {
+export async function artifactHealth(view: { paths: MissionStatePaths; state: Pick<MissionState, 'artifacts'> }, profile: Profile): Promise<ArtifactHealth[]> {
   const dir = view.paths.missionDir;
   const known = view.state.artifacts;
   const paths = new Set([...known.keys(), ...(await listMissionFiles(dir)).filter((path) => known.has(path) || isArtifact(profile, path))]);

@@ -17,16 +17,22 @@ export interface Io {
 const require = createRequire(import.meta.url);
 
 /**
- * Colours, honouring NO_COLOR (chalk itself does not read it). chalk is loaded on first use
- * (require of an ES module, Node >= 20.19): `guard hook` runs on every agent tool call and usually
- * prints nothing, and loading chalk was a tenth of its time.
+ * Colours, honouring NO_COLOR (chalk itself does not read it). chalk is loaded only when colours
+ * are on (require of an ES module, Node >= 20.19): `guard hook` runs on every agent tool call and
+ * loading chalk was a tenth of its time; `guard status` piped to a file needs no colours either.
  */
 export function paletteFor(io: Io): ChalkInstance {
-  const { Chalk } = require('chalk') as typeof import('chalk');
   const noColor = io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '';
   const tty = (io.stdout as { isTTY?: boolean }).isTTY === true || io.env.FORCE_COLOR !== undefined;
-  return new Chalk({ level: noColor || !tty ? 0 : 1 });
+  if (noColor || !tty) return PLAIN;
+  const { Chalk } = require('chalk') as typeof import('chalk');
+  return new Chalk({ level: 1 });
 }
+
+// chalk at level 0 without chalk: every style (and chain of styles) returns its text unchanged.
+const PLAIN: ChalkInstance = new Proxy((...text: unknown[]) => text.join(' '), {
+  get: (_target, key) => (typeof key === 'symbol' || key === 'then' ? undefined : PLAIN),
+}) as unknown as ChalkInstance;
 
 export class Printer {
   readonly #io: Io;

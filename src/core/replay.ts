@@ -240,6 +240,6 @@ export function evidenceOf(state: MissionState): Evidence {
 }
 
 // Open incidents, oldest first.
-export function openIncidents(state: MissionState): Incident[] {
+export function openIncidents(state: Pick<MissionState, 'incidents'>): Incident[] {
   return [...state.incidents.values()].filter((incident) => incident.open);
 }

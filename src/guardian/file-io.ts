@@ -1,6 +1,6 @@
 // Reading artifacts as exact bytes, and the guard's compare-and-swap writes to the mission dir.
-import { readFileSync } from 'node:fs';
-import { open, readdir, unlink } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
+import { open, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { digestOf, type Digest } from '../core/types.js';
 import { errnoOf } from '../errors.js';
@@ -61,11 +61,13 @@ export async function appendIfSize(file: string, expectedSize: number, line: Uin
   }
 }
 
-// Every file under a mission dir, as mission-relative POSIX paths (temp siblings skipped).
+// Every file under a mission dir, as mission-relative POSIX paths (temp siblings skipped; a
+// directory that cannot be read is skipped). Sync, like the reads above: a long mission has
+// thousands of handoffs, and a thread-pool round trip per directory entry adds up.
 export async function listMissionFiles(dir: string, prefix = ''): Promise<string[]> {
   let entries;
   try {
-    entries = await readdir(join(dir, prefix), { withFileTypes: true });
+    entries = readdirSync(join(dir, prefix), { withFileTypes: true });
   } catch {
     return [];
   }

@@ -276,26 +276,19 @@ export class Guardian {
     return run;
   }
 
-  // The journal gets each decision before it is acted on. The restore goes before the sentinel
-  // and the scheduler pause: while the bad bytes are on disk the orchestrator may act on them, and
-  // the freeze is already durable (the sentinel is a projection of the journal).
+  // Each decision is journaled before it is acted on. The sentinel goes up before the restore:
+  // whoever sees the file change back must already see the mission frozen.
   async #reject(path: string, spec: ArtifactSpec, bytes: Buffer | null, digest: Digest | null, issues: Issue[], pending: Incident | undefined): Promise<void> {
     const previous = await this.store.lastGood(path, spec);
     const incident = pending?.id ?? (await this.store.recordRejected(path, spec, bytes, issues, previous, 'watcher'));
     const freezes = spec.role === 'scheduling' || spec.role === 'evidence';
-    if (freezes) await this.#journalFrozen(incident, path, summarize(path, issues));
+    if (freezes) await this.#freeze(incident, path, summarize(path, issues));
     await this.#restore(path, incident, digest, previous?.bytes ?? null);
-    if (!freezes) return;
-    await this.#checkSentinel(false);
-    if (this.store.profile.freeze === 'droid') await this.#pauseScheduler(incident);
-  }
-
-  async #journalFrozen(incident: number, path: string, reason: string): Promise<void> {
-    if (this.store.state.freeze.kind === 'open') await this.store.append({ kind: 'frozen', incident, path, reason });
+    if (freezes && this.store.profile.freeze === 'droid') await this.#pauseScheduler(incident);
   }
 
   async #freeze(incident: number, path: string, reason: string): Promise<void> {
-    await this.#journalFrozen(incident, path, reason);
+    if (this.store.state.freeze.kind === 'open') await this.store.append({ kind: 'frozen', incident, path, reason });
     await this.#checkSentinel(false);
   }
 

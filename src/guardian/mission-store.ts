@@ -77,8 +77,16 @@ export class MissionStore {
     const bytes = Buffer.from(await this.objects.get(digest));
     const parsed = spec.role === 'tracked' ? undefined : parseVersion(spec, undefined, bytes);
     const good = { digest, bytes, doc: parsed?.ok === true ? parsed.value : undefined };
-    this.#goodCache.set(path, good);
+    this.#remember(path, spec, good);
     return good;
+  }
+
+  // Keep the last good version in memory only for artifacts that legitimately change: a tracked
+  // file or a write-once handoff is looked up again only when something touched it (rare), and a
+  // long mission has thousands of handoffs.
+  #remember(path: string, spec: ArtifactSpec, good: GoodVersion): void {
+    if (spec.role === 'tracked' || spec.rules.some((rule) => rule.kind === 'write-once')) this.#goodCache.delete(path);
+    else this.#goodCache.set(path, good);
   }
 
   // What the judge weighs beyond the two versions: unused permits and journaled evidence.
@@ -111,7 +119,7 @@ export class MissionStore {
       transitions: verdict.transitions,
       ...(reopened.length > 0 ? { reopened } : {}),
     });
-    if (bytes !== null && digest !== null) this.#goodCache.set(path, { digest, bytes: Buffer.from(bytes), doc: verdict.doc });
+    if (bytes !== null && digest !== null) this.#remember(path, spec, { digest, bytes: Buffer.from(bytes), doc: verdict.doc });
     const facts = this.profile.freeze === 'droid' && bytes !== null ? droidEvidenceFacts(path, previous?.doc, verdict.doc) : [];
     if (facts.length > 0) await this.append({ kind: 'evidence', path, facts });
     return entry;

@@ -16,7 +16,8 @@ export interface GuardianLock {
   release(): Promise<void>;
 }
 
-const STALE_MS = 30_000;
+/** A lock not refreshed for this long is stale (a dead holder on this host is recovered at once). */
+const STALE_MS = 60_000;
 
 // Take the mission's guardian lock or throw LOCK_HELD naming the holder. `onLost` runs if the
 // lock is compromised and cannot be taken back (the caller must stop acting on the mission).

@@ -12,11 +12,15 @@
  * - Anything else (no cache, an unreadable one, a journal cut back or rewritten by
  *   `guard repair --journal`, a guard with different replay code) replays the whole journal and
  *   rewrites the cache. The cache is never the truth: deleting it costs one full replay.
+ * - The file is two JSON lines: everything but the feature histories, then the feature
+ *   histories, which are most of its size and which `guard status` does not show. A caller that
+ *   does not ask for features parses only the first line, unless the tail after the cache is long
+ *   enough that the cache is due to be rewritten (which needs the whole state).
  * - What it trades away: a line changed in the middle of the cached prefix is not noticed by the
  *   commands that use the cache; `guard verify` and every guardian start verify the whole chain.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { applyEntries, emptyState, type MissionState } from '../core/replay.js';
 import { writeFileAtomic } from './atomic-write.js';
@@ -24,21 +28,24 @@ import { foldJournal, hashLine, START, type JournalCursor } from './journal.js';
 
 /** Journals shorter than this are replayed in full: the cache would not pay for its write. */
 export const PROJECTION_MIN_ENTRIES = 10_000;
-/** Rewrite the cache once this many entries have been appended after it. */
-const REWRITE_AFTER_ENTRIES = 10_000;
+/** Rewrite the cache once this many journal bytes (some 10,000 entries) follow it. */
+const REWRITE_AFTER_BYTES = 3 * 1024 * 1024;
 
-interface ProjectionFile {
-  v: 1;
+interface ProjectionHead {
+  v: 2;
   fingerprint: string;
   cursor: JournalCursor & { lastLineStart: number };
-  /** The MissionState fields; Map fields as arrays of [key, value]. */
+  /** The MissionState fields but `features`; Map fields as arrays of [key, value]. */
   state: Record<string, unknown>;
   maps: string[];
 }
 
+/** The replayed state without the feature histories (what `guard status` shows). */
+export type StatusState = Omit<MissionState, 'features'>;
+
 /** A replayed journal: the state, where verification ended, and any torn tail. */
-export interface Projection {
-  state: MissionState;
+export interface Projection<State extends StatusState = MissionState> {
+  state: State;
   cursor: JournalCursor;
   torn: Buffer | null;
   /** Whether a valid cache was used, and how many entries were read after it. */
@@ -46,9 +53,13 @@ export interface Projection {
   tail: number;
 }
 
-// Replay `journalFile` using (and maintaining) the cache at `projectionFile`.
-export async function replayWithProjection(journalFile: string, projectionFile: string): Promise<Projection> {
-  const cache = await loadCache(journalFile, projectionFile);
+// Replay `journalFile` using (and maintaining) the cache at `projectionFile`; without
+// `{ features: false }` the state includes every feature's history.
+export async function replayWithProjection(journalFile: string, projectionFile: string): Promise<Projection>;
+export async function replayWithProjection(journalFile: string, projectionFile: string, options: { features: false }): Promise<Projection<StatusState>>;
+export async function replayWithProjection(journalFile: string, projectionFile: string, options: { features: boolean } = { features: true }): Promise<Projection<StatusState>> {
+  const tailBytes = (cursor: JournalCursor) => journalSize(journalFile) - cursor.end;
+  const cache = await loadCache(journalFile, projectionFile, (cursor) => options.features || tailBytes(cursor) >= REWRITE_AFTER_BYTES);
   const state = cache?.state ?? emptyState();
   const from: JournalCursor = cache?.cursor ?? START;
   let tail = 0;
@@ -59,10 +70,22 @@ export async function replayWithProjection(journalFile: string, projectionFile: 
   });
   if (tail > 0) lastLineStart = await lastLineStartBefore(journalFile, read.end);
   const cursor = { end: read.end, lastHash: read.lastHash, lastSeq: read.lastSeq };
-  if (read.lastSeq >= PROJECTION_MIN_ENTRIES && (cache === undefined || tail >= REWRITE_AFTER_ENTRIES)) {
+  const complete = cache === undefined || cache.features;
+  if (complete && read.lastSeq >= PROJECTION_MIN_ENTRIES && (cache === undefined || read.end - from.end >= REWRITE_AFTER_BYTES)) {
     await saveCache(projectionFile, state, { ...cursor, lastLineStart }).catch(() => undefined); // a cache we cannot write costs only time
   }
-  return { state, cursor, torn: read.torn, cached: cache !== undefined, tail };
+  const result = { cursor, torn: read.torn, cached: cache !== undefined, tail };
+  if (options.features) return { ...result, state };
+  const { features: _partial, ...withoutFeatures } = state; // only the tail's features, when not loaded
+  return { ...result, state: withoutFeatures };
+}
+
+function journalSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
 }
 
 let fingerprint: string | undefined;
@@ -76,21 +99,32 @@ function replayFingerprint(): string {
   return fingerprint;
 }
 
-async function loadCache(journalFile: string, projectionFile: string): Promise<{ state: MissionState; cursor: ProjectionFile['cursor'] } | undefined> {
+// The cached state and cursor, or undefined when there is no usable cache. The feature
+// histories are parsed only when `wantFeatures(cursor)` says so (`features` tells which).
+async function loadCache(
+  journalFile: string,
+  projectionFile: string,
+  wantFeatures: (cursor: JournalCursor) => boolean,
+): Promise<{ state: MissionState; cursor: ProjectionHead['cursor']; features: boolean } | undefined> {
   try {
-    const cache = JSON.parse(readFileSync(projectionFile, 'utf8')) as ProjectionFile; // sync: one decode, not a stream of chunks
-    if (cache?.v !== 1 || cache.fingerprint !== replayFingerprint() || !Array.isArray(cache.maps) || !(await stillHolds(journalFile, cache.cursor))) return undefined;
-    const state = cache.state as unknown as MissionState;
-    for (const key of cache.maps) (state as unknown as Record<string, unknown>)[key] = new Map(cache.state[key] as Array<[unknown, unknown]>);
-    const { end, lastHash, lastSeq, lastLineStart } = cache.cursor;
-    return { state, cursor: { end, lastHash, lastSeq, lastLineStart } };
+    const bytes = readFileSync(projectionFile); // sync: one read, not a stream of chunks
+    const newline = bytes.indexOf(0x0a);
+    if (newline === -1) return undefined;
+    const head = JSON.parse(bytes.toString('utf8', 0, newline)) as ProjectionHead;
+    if (head?.v !== 2 || head.fingerprint !== replayFingerprint() || !Array.isArray(head.maps) || !(await stillHolds(journalFile, head.cursor))) return undefined;
+    const { end, lastHash, lastSeq, lastLineStart } = head.cursor;
+    const cursor = { end, lastHash, lastSeq, lastLineStart };
+    const features = wantFeatures(cursor);
+    const state = { ...head.state, features: features ? JSON.parse(bytes.toString('utf8', newline + 1)) : [] } as Record<string, unknown>;
+    for (const key of [...head.maps, 'features']) state[key] = new Map(state[key] as Array<[unknown, unknown]>);
+    return { state: state as unknown as MissionState, cursor, features };
   } catch {
     return undefined; // no cache, or one we cannot read: replay in full
   }
 }
 
 // Does the journal still end the cached prefix with the cached line?
-async function stillHolds(journalFile: string, cursor: ProjectionFile['cursor']): Promise<boolean> {
+async function stillHolds(journalFile: string, cursor: ProjectionHead['cursor']): Promise<boolean> {
   const length = cursor.end - cursor.lastLineStart;
   if (!Number.isInteger(length) || length < 2 || cursor.lastLineStart < 0) return false;
   try {
@@ -130,20 +164,22 @@ async function lastLineStartBefore(journalFile: string, end: number): Promise<nu
   }
 }
 
-async function saveCache(projectionFile: string, state: MissionState, cursor: ProjectionFile['cursor']): Promise<void> {
+async function saveCache(projectionFile: string, state: MissionState, cursor: ProjectionHead['cursor']): Promise<void> {
   const fields: Record<string, unknown> = {};
   const maps: string[] = [];
   for (const [key, value] of Object.entries(state)) {
+    if (key === 'features') continue;
     if (value instanceof Map) {
       maps.push(key);
       fields[key] = [...value];
     } else fields[key] = value;
   }
+  const features = [...state.features];
   // Only a state that survives JSON exactly is cached (a future field holding a Set, a nested Map
   // or an undefined would come back different): such a state is simply replayed every time.
-  if (!isPlainJson(fields)) return;
-  const cache: ProjectionFile = { v: 1, fingerprint: replayFingerprint(), cursor, state: fields, maps };
-  await writeFileAtomic(projectionFile, Buffer.from(JSON.stringify(cache)));
+  if (!isPlainJson(fields) || !isPlainJson(features)) return;
+  const head: ProjectionHead = { v: 2, fingerprint: replayFingerprint(), cursor, state: fields, maps };
+  await writeFileAtomic(projectionFile, Buffer.from(`${JSON.stringify(head)}\n${JSON.stringify(features)}`));
 }
 
 function isPlainJson(value: unknown): boolean {

@@ -4,11 +4,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, beforeEach, describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { JournalEntry } from '../../src/core/entries.js';
 import { createMission, featureText } from '../../src/demo/droid-files.js';
 import { baseFeatures, withFeature } from '../helpers/droid.js';
-import { acceptedDigest, journal, kinds, killLeakedChildren, leakedChildren, runGuard, runWriter, sandbox, sha, startWatch, stopGuard, until, type GuardProcess, type Sandbox } from '../helpers/index.js';
+import { acceptedDigest, failOnLeakedChildren, journal, kinds, runGuard, runWriter, sandbox, sha, startWatch, stopGuard, until, type GuardProcess, type Sandbox } from '../helpers/index.js';
 
 let box: Sandbox;
 let guard: GuardProcess | undefined;
@@ -47,11 +47,7 @@ afterEach(async () => {
   box.cleanup();
 });
 
-after(() => {
-  const leaked = leakedChildren();
-  killLeakedChildren();
-  assert.equal(leaked, 0, 'a test leaked child processes');
-});
+failOnLeakedChildren();
 
 describe('guard snapshots', () => {
   test('lists every version, newest last, with the rejected one quarantined and the last good marked', async () => {

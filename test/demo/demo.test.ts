@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, beforeEach, describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, test } from 'node:test';
 import { createDemoMission } from '../../src/demo/demo-mission.js';
 import type { Feature } from '../../src/demo/droid-files.js';
 import { demoOutcome, SIMULATOR } from '../../src/demo/outcome.js';
-import { kinds, killLeakedChildren, leakedChildren, runGuard, sandbox, type Sandbox } from '../helpers/index.js';
+import { failOnLeakedChildren, kinds, runGuard, sandbox, type Sandbox } from '../helpers/index.js';
 
 let box: Sandbox;
 
@@ -17,11 +17,7 @@ beforeEach(() => {
 
 afterEach(() => box.cleanup());
 
-after(() => {
-  const leaked = leakedChildren();
-  killLeakedChildren();
-  assert.equal(leaked, 0, 'a test leaked child processes');
-});
+failOnLeakedChildren();
 
 // A writer preempted between truncate and write for longer than the settle window leaves a
 // truly settled partial file; a loaded 2-core test machine can do that to 50 ms. The simulator

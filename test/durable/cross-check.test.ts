@@ -4,11 +4,11 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, beforeEach, describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, test } from 'node:test';
 import { createMission, writeHandoff, type Feature } from '../../src/demo/droid-files.js';
 import { baseFeatures, withFeature } from '../helpers/droid.js';
 import { entriesOf, guardJson, type VerifyJson } from '../helpers/durable.js';
-import { killLeakedChildren, leakedChildren, runGuard, sandbox, startWatch, stopGuard, until, type GuardProcess, type Sandbox } from '../helpers/index.js';
+import { failOnLeakedChildren, runGuard, sandbox, startWatch, stopTestGuard, until, type GuardProcess, type Sandbox } from '../helpers/index.js';
 
 const X = 'f3-profile';
 
@@ -20,19 +20,12 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  if (guard !== undefined) {
-    const result = await stopGuard(guard);
-    assert.equal(result.stderr.includes('internal error'), false, result.stderr);
-  }
+  await stopTestGuard(guard);
   guard = undefined;
   box.cleanup();
 });
 
-after(() => {
-  const leaked = leakedChildren();
-  killLeakedChildren();
-  assert.equal(leaked, 0, 'a test leaked child processes');
-});
+failOnLeakedChildren();
 
 const sentinel = () => join(box.mission, '.guard-frozen');
 

@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, beforeEach, describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, test } from 'node:test';
 import { createMission } from '../../src/demo/droid-files.js';
 import { baseFeatures } from '../helpers/droid.js';
 import { entriesOf, finishFeature, guardJson, plan } from '../helpers/durable.js';
-import { acceptedDigest, killLeakedChildren, leakedChildren, runGuard, runWriter, sandbox, startWatch, stopGuard, until, type GuardProcess, type Sandbox } from '../helpers/index.js';
+import { acceptedDigest, failOnLeakedChildren, runGuard, runWriter, sandbox, startWatch, stopTestGuard, until, type GuardProcess, type Sandbox } from '../helpers/index.js';
 
 let box: Sandbox;
 let guard: GuardProcess | undefined;
@@ -19,19 +19,12 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  if (guard !== undefined) {
-    const result = await stopGuard(guard);
-    assert.equal(result.stderr.includes('internal error'), false, result.stderr);
-  }
+  await stopTestGuard(guard);
   guard = undefined;
   box.cleanup();
 });
 
-after(() => {
-  const leaked = leakedChildren();
-  killLeakedChildren();
-  assert.equal(leaked, 0, 'a test leaked child processes');
-});
+failOnLeakedChildren();
 
 describe('a late synthesis.json failure', () => {
   test('the plan is unchanged and lists a finalization incident; the mission is not frozen', async () => {

@@ -3,13 +3,13 @@
 // to quarantine, journals what happened, and the commands work again.
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { after, afterEach, beforeEach, describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, test } from 'node:test';
 import { createMission } from '../../src/demo/droid-files.js';
 import type { Digest } from '../../src/core/types.js';
 import { ObjectStore } from '../../src/store/objects.js';
 import { baseFeatures } from '../helpers/droid.js';
 import { assertNoStack, entriesOf, finishFeature, guardJson } from '../helpers/durable.js';
-import { killLeakedChildren, leakedChildren, runGuard, sandbox, startWatch, statePaths, stopGuard, type GuardProcess, type Sandbox } from '../helpers/index.js';
+import { failOnLeakedChildren, runGuard, sandbox, startWatch, statePaths, stopGuard, type GuardProcess, type Sandbox } from '../helpers/index.js';
 
 let box: Sandbox;
 let guard: GuardProcess | undefined;
@@ -27,11 +27,7 @@ afterEach(async () => {
   box.cleanup();
 });
 
-after(() => {
-  const leaked = leakedChildren();
-  killLeakedChildren();
-  assert.equal(leaked, 0, 'a test leaked child processes');
-});
+failOnLeakedChildren();
 
 // Change one digit of line `seq`'s timestamp: still JSON, same length, but the chain breaks at the
 // next line. Returns the byte offset where line `seq` starts.

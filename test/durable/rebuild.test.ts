@@ -4,14 +4,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, beforeEach, describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, test } from 'node:test';
 import { createMission, featureText, type Feature } from '../../src/demo/droid-files.js';
 import { baseFeatures } from '../helpers/droid.js';
 import { entriesOf, finishFeature, guardJson, plan, successLine, type VerifyJson } from '../helpers/durable.js';
 import {
   acceptedDigest,
-  killLeakedChildren,
-  leakedChildren,
+  failOnLeakedChildren,
   runGuard,
   runWriter,
   sandbox,
@@ -57,11 +56,7 @@ afterEach(async () => {
   box.cleanup();
 });
 
-after(() => {
-  const leaked = leakedChildren();
-  killLeakedChildren();
-  assert.equal(leaked, 0, 'a test leaked child processes');
-});
+failOnLeakedChildren();
 
 // The damage: the log truncated to its first line plus a torn one (droid then reads it as
 // empty); features.json "repaired" from memory: completed work pending, f2 gone.

@@ -4,11 +4,11 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, beforeEach, describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, test } from 'node:test';
 import { createMission, featureText, type Feature } from '../../src/demo/droid-files.js';
 import { baseFeatures, withFeature } from '../helpers/droid.js';
 import { assertNoStack, entriesOf, guardJson, successLine } from '../helpers/durable.js';
-import { acceptedDigest, killLeakedChildren, leakedChildren, runGuard, runWriter, sandbox, sha, startWatch, stopGuard, until, type GuardProcess, type Sandbox } from '../helpers/index.js';
+import { acceptedDigest, failOnLeakedChildren, runGuard, runWriter, sandbox, sha, startWatch, stopTestGuard, until, type GuardProcess, type Sandbox } from '../helpers/index.js';
 
 const X = 'f1-login';
 const REASON = 'login breaks on Safari; redo it with the new session store';
@@ -24,19 +24,12 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  if (guard !== undefined) {
-    const result = await stopGuard(guard);
-    assert.equal(result.stderr.includes('internal error'), false, result.stderr);
-  }
+  await stopTestGuard(guard);
   guard = undefined;
   box.cleanup();
 });
 
-after(() => {
-  const leaked = leakedChildren();
-  killLeakedChildren();
-  assert.equal(leaked, 0, 'a test leaked child processes');
-});
+failOnLeakedChildren();
 
 const featuresFile = () => join(box.mission, 'features.json');
 const reopened = () => featureText(withFeature(features, X, { status: 'pending', completedWorkerSessionId: null }));

@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, beforeEach, describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, test } from 'node:test';
 import { createMission } from '../../src/demo/droid-files.js';
 import { baseFeatures } from '../helpers/droid.js';
 import { assertNoStack } from '../helpers/durable.js';
-import { killLeakedChildren, leakedChildren, runGuard, sandbox, statePaths, type Sandbox } from '../helpers/index.js';
+import { failOnLeakedChildren, runGuard, sandbox, statePaths, type Sandbox } from '../helpers/index.js';
 
 let box: Sandbox;
 
@@ -18,11 +18,7 @@ beforeEach(() => {
 
 afterEach(() => box.cleanup());
 
-after(() => {
-  const leaked = leakedChildren();
-  killLeakedChildren();
-  assert.equal(leaked, 0, 'a test leaked child processes');
-});
+failOnLeakedChildren();
 
 describe('guard repair argument errors', () => {
   for (const [name, args, message] of [

@@ -5,11 +5,11 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, beforeEach, describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, test } from 'node:test';
 import { createMission, type Feature } from '../../src/demo/droid-files.js';
 import { baseFeatures } from '../helpers/droid.js';
 import { entriesOf, finishFeature, guardJson, plan, type VerifyJson } from '../helpers/durable.js';
-import { killLeakedChildren, leakedChildren, runGuard, runWriter, sandbox, sha, startWatch, stopGuard, until, type GuardProcess, type Sandbox } from '../helpers/index.js';
+import { failOnLeakedChildren, runGuard, runWriter, sandbox, sha, startWatch, stopGuard, stopTestGuard, until, type GuardProcess, type Sandbox } from '../helpers/index.js';
 
 const X = 'f3-profile';
 
@@ -25,19 +25,12 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  if (guard !== undefined) {
-    const result = await stopGuard(guard);
-    assert.equal(result.stderr.includes('internal error'), false, result.stderr);
-  }
+  await stopTestGuard(guard);
   guard = undefined;
   box.cleanup();
 });
 
-after(() => {
-  const leaked = leakedChildren();
-  killLeakedChildren();
-  assert.equal(leaked, 0, 'a test leaked child processes');
-});
+failOnLeakedChildren();
 
 const featuresFile = () => join(box.mission, 'features.json');
 

@@ -4,11 +4,11 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, beforeEach, describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, test } from 'node:test';
 import { createMission, featureText, type Feature } from '../../src/demo/droid-files.js';
 import { baseFeatures, withFeature } from '../helpers/droid.js';
 import { completed, entriesOf } from '../helpers/durable.js';
-import { acceptedDigest, killLeakedChildren, leakedChildren, runGuard, runWriter, sandbox, sha, startWatch, stopGuard, type GuardProcess, type Sandbox } from '../helpers/index.js';
+import { acceptedDigest, failOnLeakedChildren, runGuard, runWriter, sandbox, sha, startWatch, stopGuard, stopTestGuard, type GuardProcess, type Sandbox } from '../helpers/index.js';
 
 let box: Sandbox;
 let guard: GuardProcess | undefined;
@@ -25,19 +25,12 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  if (guard !== undefined) {
-    const result = await stopGuard(guard);
-    assert.equal(result.stderr.includes('internal error'), false, result.stderr);
-  }
+  await stopTestGuard(guard);
   guard = undefined;
   box.cleanup();
 });
 
-after(() => {
-  const leaked = leakedChildren();
-  killLeakedChildren();
-  assert.equal(leaked, 0, 'a test leaked child processes');
-});
+failOnLeakedChildren();
 
 const featuresFile = () => join(box.mission, 'features.json');
 const truncated = () => goodText.slice(0, Math.floor(goodText.length / 2));

@@ -4,20 +4,19 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, describe, test } from 'node:test';
+import { afterEach, describe, test } from 'node:test';
 import { createMission, type Feature } from '../../src/demo/droid-files.js';
 import { baseFeatures, withFeature } from '../helpers/droid.js';
 import {
+  failOnLeakedChildren,
   journal,
   kinds,
-  killLeakedChildren,
   LOAD_TOLERANT,
-  leakedChildren,
   runWriter,
   sandbox,
   sha,
   startWatch,
-  stopGuard,
+  stopTestGuard,
   until,
   type GuardProcess,
   type Sandbox,
@@ -27,20 +26,13 @@ let box: Sandbox | undefined;
 let guard: GuardProcess | undefined;
 
 afterEach(async () => {
-  if (guard !== undefined) {
-    const result = await stopGuard(guard);
-    assert.equal(result.stderr.includes('internal error'), false, result.stderr);
-  }
+  await stopTestGuard(guard);
   guard = undefined;
   box?.cleanup();
   box = undefined;
 });
 
-after(() => {
-  const leaked = leakedChildren();
-  killLeakedChildren();
-  assert.equal(leaked, 0, 'a test leaked child processes');
-});
+failOnLeakedChildren();
 
 // Every (path, digest) the guardian accepted so far.
 function acceptedVersions(sandboxed: Sandbox): Map<string, Set<string>> {

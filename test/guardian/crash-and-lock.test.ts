@@ -3,15 +3,14 @@
 import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, beforeEach, describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, test } from 'node:test';
 import { createMission, featureText } from '../../src/demo/droid-files.js';
 import { baseFeatures, withFeature } from '../helpers/droid.js';
 import {
-  LOAD_TOLERANT,
+  failOnLeakedChildren,
   journal,
   kinds,
-  killLeakedChildren,
-  leakedChildren,
+  LOAD_TOLERANT,
   runGuard,
   runWriter,
   sandbox,
@@ -35,11 +34,7 @@ beforeEach(() => {
 
 afterEach(() => box.cleanup());
 
-after(() => {
-  const leaked = leakedChildren();
-  killLeakedChildren();
-  assert.equal(leaked, 0, 'a test leaked child processes');
-});
+failOnLeakedChildren();
 
 // The journal's chain and seq, checked the way `guard log` reads it.
 async function assertConsistentJournal(): Promise<void> {

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, beforeEach, describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, test } from 'node:test';
 import { judgeVersion, type ArtifactSpec, type LastGood } from '../../src/core/judge.js';
 import type { Digest, IssueCode, MissionPath } from '../../src/core/types.js';
 import { createMission, featureText } from '../../src/demo/droid-files.js';
@@ -15,16 +15,15 @@ import { ObjectStore } from '../../src/store/objects.js';
 import { baseFeatures, withFeature } from '../helpers/droid.js';
 import {
   acceptedDigest,
+  failOnLeakedChildren,
   kinds,
-  killLeakedChildren,
   LOAD_TOLERANT,
-  leakedChildren,
   runWriter,
   sandbox,
   sha,
   startWatch,
   statePaths,
-  stopGuard,
+  stopTestGuard,
   until,
   type GuardProcess,
   type Sandbox,
@@ -98,19 +97,12 @@ describe('garbage written to features.json under a running guardian', () => {
   });
 
   afterEach(async () => {
-    if (guard !== undefined) {
-      const result = await stopGuard(guard);
-      assert.equal(result.stderr.includes('internal error'), false, result.stderr);
-    }
+    await stopTestGuard(guard);
     guard = undefined;
     box.cleanup();
   });
 
-  after(() => {
-    const leaked = leakedChildren();
-    killLeakedChildren();
-    assert.equal(leaked, 0, 'a test leaked child processes');
-  });
+  failOnLeakedChildren();
 
   for (const garbage of GARBAGE) {
     test(`${garbage.name} is rejected (${garbage.code}), restored, quarantined; the guardian keeps protecting`, async () => {

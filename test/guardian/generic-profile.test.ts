@@ -4,21 +4,20 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, beforeEach, describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, test } from 'node:test';
 import { resolveProfile } from '../../src/profiles/profile.js';
 import {
   acceptedDigest,
+  failOnLeakedChildren,
   journal,
   kinds,
-  killLeakedChildren,
   LOAD_TOLERANT,
-  leakedChildren,
   runGuard,
   runWriter,
   sandbox,
   sha,
   startWatch,
-  stopGuard,
+  stopTestGuard,
   until,
   type GuardProcess,
   type Sandbox,
@@ -107,19 +106,12 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  if (guard !== undefined) {
-    const result = await stopGuard(guard);
-    assert.equal(result.stderr.includes('internal error'), false, result.stderr);
-  }
+  await stopTestGuard(guard);
   guard = undefined;
   box.cleanup();
 });
 
-after(() => {
-  const leaked = leakedChildren();
-  killLeakedChildren();
-  assert.equal(leaked, 0, 'a test leaked child processes');
-});
+failOnLeakedChildren();
 
 describe('a generic mission under a running guardian', () => {
   test('legitimate writes pass: new, reordered, requeued and dropped tasks, grown arrays, appends, a new report', async () => {

@@ -3,24 +3,23 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, beforeEach, describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, test } from 'node:test';
 import { createMission, featureText, type Feature } from '../../src/demo/droid-files.js';
 import { ObjectStore } from '../../src/store/objects.js';
 import type { Digest } from '../../src/core/types.js';
 import { baseFeatures, withFeature } from '../helpers/droid.js';
 import {
   acceptedDigest,
+  failOnLeakedChildren,
   journal,
   kinds,
-  killLeakedChildren,
-  leakedChildren,
   runGuard,
   runWriter,
   sandbox,
   sha,
   startWatch,
   statePaths,
-  stopGuard,
+  stopTestGuard,
   until,
   type GuardProcess,
   type Sandbox,
@@ -40,19 +39,12 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  if (guard !== undefined) {
-    const result = await stopGuard(guard);
-    assert.equal(result.stderr.includes('internal error'), false, result.stderr);
-  }
+  await stopTestGuard(guard);
   guard = undefined;
   box.cleanup();
 });
 
-after(() => {
-  const leaked = leakedChildren();
-  killLeakedChildren();
-  assert.equal(leaked, 0, 'a test leaked child processes');
-});
+failOnLeakedChildren();
 
 const featuresFile = () => join(box.mission, 'features.json');
 

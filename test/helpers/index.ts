@@ -1,10 +1,12 @@
 // Test helpers: temp dirs, waiting on conditions with deadlines, running the built CLI as a real
 // child process with GUARD_HOME in a temp dir and NO_COLOR set.
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { JournalEntry } from '../../src/core/entries.js';
 import { missionStatePaths } from '../../src/store/paths.js';
@@ -120,6 +122,13 @@ export async function stopGuard(guard: GuardProcess, signal: NodeJS.Signals = 'S
   return guard.done;
 }
 
+// Stop a guard started for one test (if any) and check it did not hit an internal error.
+export async function stopTestGuard(guard: GuardProcess | undefined): Promise<void> {
+  if (guard === undefined) return;
+  const result = await stopGuard(guard);
+  assert.equal(result.stderr.includes('internal error'), false, result.stderr);
+}
+
 // Every child still running: the suite fails if a test leaks one.
 export function leakedChildren(): number {
   return [...children].filter((child) => child.exitCode === null && child.signalCode === null).length;
@@ -127,6 +136,16 @@ export function leakedChildren(): number {
 
 export function killLeakedChildren(): void {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}
+
+// Call once at the top of a test file that starts processes: after its last test, any child
+// still running is killed and fails the file.
+export function failOnLeakedChildren(): void {
+  after(() => {
+    const leaked = leakedChildren();
+    killLeakedChildren();
+    assert.equal(leaked, 0, 'a test leaked child processes');
+  });
 }
 
 export function statePaths(box: Sandbox, mission = box.mission) {

@@ -4,11 +4,11 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, beforeEach, describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { JournalEntry } from '../../src/core/entries.js';
 import { createMission, featureText, writeFeaturesLikeRunner, writeHandoff, type Feature } from '../../src/demo/droid-files.js';
 import { baseFeatures, withFeature } from '../helpers/droid.js';
-import { journal, kinds, killLeakedChildren, leakedChildren, runGuard, sandbox, sha, startWatch, statePaths, stopGuard, until, type RunResult, type Sandbox } from '../helpers/index.js';
+import { failOnLeakedChildren, journal, kinds, runGuard, sandbox, sha, startWatch, statePaths, stopGuard, until, type RunResult, type Sandbox } from '../helpers/index.js';
 
 let box: Sandbox;
 let features: Feature[];
@@ -24,11 +24,7 @@ beforeEach(async () => {
 
 afterEach(() => box.cleanup());
 
-after(() => {
-  const leaked = leakedChildren();
-  killLeakedChildren();
-  assert.equal(leaked, 0, 'a test leaked child processes');
-});
+failOnLeakedChildren();
 
 // droid's PreToolUse payload (DROID.md §6); Claude Code's has the same envelope.
 function payload(tool: string, input: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { after, afterEach, beforeEach, describe, test } from 'node:test';
-import { killLeakedChildren, leakedChildren, readText, runGuard, sandbox, writeFile, type RunResult, type Sandbox } from '../helpers/index.js';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import { failOnLeakedChildren, readText, runGuard, sandbox, writeFile, type RunResult, type Sandbox } from '../helpers/index.js';
 
 let box: Sandbox;
 let userHome: string;
@@ -21,11 +21,7 @@ beforeEach(() => {
 
 afterEach(() => box.cleanup());
 
-after(() => {
-  const leaked = leakedChildren();
-  killLeakedChildren();
-  assert.equal(leaked, 0, 'leaked child processes');
-});
+failOnLeakedChildren();
 
 const droidSettings = () => join(factoryHome, '.factory', 'settings.json');
 

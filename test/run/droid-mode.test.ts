@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, beforeEach, describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, test } from 'node:test';
 import { createMission, featureText, type Feature } from '../../src/demo/droid-files.js';
 import { baseFeatures, withFeature } from '../helpers/droid.js';
-import { acceptedDigest, BIN, journal, kinds, killLeakedChildren, leakedChildren, sandbox, spawnGuard, until, type Sandbox } from '../helpers/index.js';
+import { acceptedDigest, BIN, failOnLeakedChildren, journal, kinds, sandbox, spawnGuard, until, type Sandbox } from '../helpers/index.js';
 import { fakeDroidEnv } from './run-helpers.js';
 
 let box: Sandbox;
@@ -20,11 +20,7 @@ beforeEach(() => {
 
 afterEach(() => box.cleanup());
 
-after(() => {
-  const leaked = leakedChildren();
-  killLeakedChildren();
-  assert.equal(leaked, 0, 'a test leaked child processes');
-});
+failOnLeakedChildren();
 
 // droid is launched only once the root is watched: from then on every new mission dir is seen.
 const droidStarted = (dump: string) => until(() => existsSync(join(dump, 'argv.json')), 'the fake droid to start');

@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, beforeEach, describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, test } from 'node:test';
 import { createMission, featureText } from '../../src/demo/droid-files.js';
 import { baseFeatures, withFeature } from '../helpers/droid.js';
-import { journal, kinds, killLeakedChildren, leakedChildren, runGuard, sandbox, spawnGuard, statePaths, until, type Sandbox } from '../helpers/index.js';
+import { failOnLeakedChildren, journal, kinds, runGuard, sandbox, spawnGuard, statePaths, until, type Sandbox } from '../helpers/index.js';
 import { fixture } from './run-helpers.js';
 
 let box: Sandbox;
@@ -18,11 +18,7 @@ beforeEach(() => {
 
 afterEach(() => box.cleanup());
 
-after(() => {
-  const leaked = leakedChildren();
-  killLeakedChildren();
-  assert.equal(leaked, 0, 'a test leaked child processes');
-});
+failOnLeakedChildren();
 
 const run = (...command: string[]) => ['run', '--mission', box.mission, '--', process.execPath, ...command];
 

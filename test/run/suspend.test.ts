@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, beforeEach, test } from 'node:test';
+import { afterEach, beforeEach, test } from 'node:test';
 import { createMission, featureText } from '../../src/demo/droid-files.js';
 import { baseFeatures, withFeature } from '../helpers/droid.js';
-import { journalHas, killLeakedChildren, leakedChildren, runGuard, sandbox, spawnGuard, until, type Sandbox } from '../helpers/index.js';
+import { failOnLeakedChildren, journalHas, runGuard, sandbox, spawnGuard, until, type Sandbox } from '../helpers/index.js';
 import { childPid, fixture, processState, readCounter } from './run-helpers.js';
 
 let box: Sandbox;
@@ -18,11 +18,7 @@ beforeEach(() => {
 
 afterEach(() => box.cleanup());
 
-after(() => {
-  const leaked = leakedChildren();
-  killLeakedChildren();
-  assert.equal(leaked, 0, 'a test leaked child processes');
-});
+failOnLeakedChildren();
 
 test('--suspend-child stops a child that writes a counter while frozen and continues it after ack', async () => {
   const counter = join(box.dir, 'counter.txt');

@@ -3,12 +3,12 @@
 import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, beforeEach, describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, test } from 'node:test';
 import { GENESIS_PREV, type JournalEntry } from '../../src/core/entries.js';
 import type { Digest } from '../../src/core/types.js';
 import { hashLine, Journal, readAll, readJournal } from '../../src/store/journal.js';
 import { ObjectStore } from '../../src/store/objects.js';
-import { FIXTURES, killLeakedChildren, leakedChildren, sandbox, spawnNode, until, type GuardProcess, type Sandbox } from '../helpers/index.js';
+import { failOnLeakedChildren, FIXTURES, sandbox, spawnNode, until, type GuardProcess, type Sandbox } from '../helpers/index.js';
 
 let box: Sandbox;
 let file: string;
@@ -22,11 +22,7 @@ beforeEach(() => {
 
 afterEach(() => box.cleanup());
 
-after(() => {
-  const leaked = leakedChildren();
-  killLeakedChildren();
-  assert.equal(leaked, 0, 'a test leaked child processes');
-});
+failOnLeakedChildren();
 
 function openJournal(): Journal {
   return new Journal(file, new ObjectStore(objectsDir), () => new Date('2026-11-26T10:00:00.000Z'));

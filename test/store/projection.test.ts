@@ -153,6 +153,37 @@ describe('the projection cache', () => {
     });
   }
 
+  test('without features (guard status) the state is the full replay minus the feature histories', async () => {
+    const withoutFeatures = async () => {
+      const { features: _features, ...rest } = await fullReplay();
+      return rest;
+    };
+    const first = await replayWithProjection(journal, projection, { features: false });
+    assert.equal(first.cached, false);
+    assert.equal('features' in first.state, false);
+    assert.deepStrictEqual(first.state, await withoutFeatures());
+
+    appendEntries(lifecycle(300, 'more'));
+    const cached = await replayWithProjection(journal, projection, { features: false });
+    assert.deepEqual({ cached: cached.cached, tail: cached.tail }, { cached: true, tail: 300 });
+    assert.deepStrictEqual(cached.state, await withoutFeatures());
+    const full = await replayWithProjection(journal, projection);
+    assert.equal(full.cached, true, 'the cache a status run used still serves a full replay');
+    assert.deepStrictEqual(full.state, await fullReplay());
+  });
+
+  test('a long tail after the cache is folded into a rewritten cache, also without features', async () => {
+    await replayWithProjection(journal, projection);
+    const before = readFileSync(projection, 'utf8');
+    appendEntries(lifecycle(14_000, 'later')); // past the rewrite threshold (3 MB of journal)
+    const status = await replayWithProjection(journal, projection, { features: false });
+    assert.deepEqual({ cached: status.cached, tail: status.tail }, { cached: true, tail: 14_000 });
+    assert.notEqual(readFileSync(projection, 'utf8'), before, 'the cache was rewritten');
+    const next = await replayWithProjection(journal, projection);
+    assert.deepEqual({ cached: next.cached, tail: next.tail }, { cached: true, tail: 0 });
+    assert.deepStrictEqual(next.state, await fullReplay());
+  });
+
   test('a torn tail after the cache is reported and not folded in', async () => {
     await replayWithProjection(journal, projection);
     appendFileSync(journal, '{"v":1,"seq":');
