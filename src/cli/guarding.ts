@@ -1,5 +1,6 @@
 // Shared by `guard watch` and `guard run`: start a supervisor whose journal entries are printed,
 // and turn signals and fatal guardian errors into a reason to stop.
+import { setFlagsFromString } from 'node:v8';
 import type { JournalEntry } from '../core/entries.js';
 import { ERROR_CODES, GuardError, isGuardError } from '../errors.js';
 import type { Guardian } from '../guardian/guardian.js';
@@ -31,7 +32,18 @@ export function parseSettleMs(text: string | undefined): number {
   return value;
 }
 
+/**
+ * A guardian lives for hours and is idle nearly all the time, but adopting missions allocates in
+ * bursts, and V8 then grows its young generation to 32 MB and keeps it (measured: 129 MB RSS for
+ * 200 missions; 95 MB with this). V8 reads this flag each time it considers growing, so setting
+ * it at run time works, unlike `--max-semi-space-size`. Collections stay cheap: little survives.
+ */
+function keepYoungGenerationSmall(): void {
+  setFlagsFromString('--semi-space-growth-factor=1');
+}
+
 export function startGuarding(ctx: Context, options: GuardingOptions) {
+  keepYoungGenerationSmall();
   let reportFatal: (error: Error) => void = () => undefined;
   const fatal = new Promise<Error>((resolve) => (reportFatal = resolve));
   const print = ctx.print;

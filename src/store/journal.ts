@@ -10,6 +10,10 @@
  *   lock; the cut bytes go to the object store and the cut itself is journaled.
  * - A bad line anywhere else, or a broken chain, is tampering or disk corruption: every read
  *   fails with JOURNAL_CORRUPT until `guard repair --journal`.
+ * - An append uses synchronous system calls (lock, read the tail, write, fsync, unlock): each is
+ *   microseconds, while a round trip through libuv's thread pool per call cost twice the whole
+ *   append, and the guardian's reaction to a bad write waits on it. Whole-journal reads
+ *   (`foldJournal`) stay asynchronous and chunked.
  */
 import { hash } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
@@ -46,8 +50,7 @@ export function hashLine(line: Uint8Array | string): string {
 }
 
 // Read and verify entries after `from`. Throws JOURNAL_CORRUPT on a bad middle line or chain.
-// Synchronous system calls: an append reads the few bytes other processes added, and a round trip
-// through libuv's thread pool per call costs more than the calls (see the theory above).
+// Synchronous, like an append (see the theory above): it mostly reads what other processes added.
 export async function readJournal(file: string, from: JournalCursor = START): Promise<JournalRead> {
   let data: Buffer;
   try {

@@ -115,8 +115,9 @@ async function loadCache(
     const { end, lastHash, lastSeq, lastLineStart } = head.cursor;
     const cursor = { end, lastHash, lastSeq, lastLineStart };
     const features = wantFeatures(cursor);
-    const state = { ...head.state, features: features ? JSON.parse(bytes.toString('utf8', newline + 1)) : [] } as Record<string, unknown>;
-    for (const key of [...head.maps, 'features']) state[key] = new Map(state[key] as Array<[unknown, unknown]>);
+    const fields = { ...head.state, features: features ? JSON.parse(bytes.toString('utf8', newline + 1)) : [] } as Record<string, unknown>;
+    const state: Record<string, unknown> = {};
+    for (const key of Object.keys(emptyState())) state[key] = key === 'features' || head.maps.includes(key) ? new Map(fields[key] as Array<[unknown, unknown]>) : fields[key]; // in replay's key order
     return { state: state as unknown as MissionState, cursor, features };
   } catch {
     return undefined; // no cache, or one we cannot read: replay in full

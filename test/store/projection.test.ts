@@ -55,6 +55,8 @@ function lifecycle(count: number, tag: string): EntryBody[] {
   return bodies;
 }
 
+const asJson = (value: unknown) => JSON.stringify(value, (_key, inner: unknown) => (inner instanceof Map ? [...inner] : inner));
+
 // What a replay of the whole journal, with no cache at all, gives.
 async function fullReplay() {
   return replay(await readAll(journal));
@@ -75,6 +77,7 @@ describe('replay of a generated 1,000,000-entry journal', () => {
     const again = await replayWithProjection(journal, projection);
     assert.deepEqual({ cached: again.cached, tail: again.tail, cursor: again.cursor }, { cached: true, tail: 0, cursor: full.cursor });
     assert.deepStrictEqual(again.state, full.state);
+    assert.equal(asJson(again.state), asJson(full.state), 'the same state down to key order');
 
     appendEntries(lifecycle(1_000, 'late'));
     const extended = await replayWithProjection(journal, projection);
