@@ -25,11 +25,11 @@ export async function digestOrNull(file: string): Promise<Digest | null> {
 
 /**
  * Replace `file` with `bytes` (null = remove it) only if it still holds exactly `expected`
- * (null = absent). The check runs after the new bytes are durable in a temp sibling, right before
- * the rename, so the window in which a concurrent writer could be clobbered is a few microseconds.
- * Returns the digest found when the swap was refused.
+ * (null = absent). The check runs after the new bytes are in a temp sibling, right before the
+ * rename, so the window in which a concurrent writer could be clobbered is a few microseconds.
+ * Returns the digest found when the swap was refused. `durable: false` as in writeFileAtomic.
  */
-export async function compareAndSwap(file: string, expected: Digest | null, bytes: Uint8Array | null): Promise<{ swapped: true } | { swapped: false; found: Digest | null }> {
+export async function compareAndSwap(file: string, expected: Digest | null, bytes: Uint8Array | null, { durable = true } = {}): Promise<{ swapped: true } | { swapped: false; found: Digest | null }> {
   let found: Digest | null = expected;
   const stillExpected = async () => {
     found = await digestOrNull(file);
@@ -42,10 +42,10 @@ export async function compareAndSwap(file: string, expected: Digest | null, byte
     } catch (error) {
       if (errnoOf(error) !== 'ENOENT') throw error;
     }
-    await fsyncDir(dirname(file));
+    if (durable) await fsyncDir(dirname(file));
     return { swapped: true };
   }
-  return (await writeFileAtomic(file, bytes, stillExpected)) ? { swapped: true } : { swapped: false, found };
+  return (await writeFileAtomic(file, bytes, { beforeRename: stillExpected, durable })) ? { swapped: true } : { swapped: false, found };
 }
 
 // Append `line` only if the file still has `expectedSize` bytes (an append-only log's CAS).

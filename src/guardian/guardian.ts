@@ -370,7 +370,7 @@ export class Guardian {
       const detail = want === null ? 'a sentinel appeared while the mission is not frozen; removed' : actual === null ? 'the sentinel was deleted without guard ack; put back' : 'the sentinel was edited without guard ack; put back';
       await this.store.append({ kind: 'tamper', path: SENTINEL, detail, digest: found });
     }
-    await compareAndSwap(file, found, want);
+    await compareAndSwap(file, found, want, { durable: false }); // a projection of the journal: rebuilt at every start
   }
 
   // Judge everything as found, then finish whatever a crash interrupted. Evidence files go after

@@ -35,7 +35,7 @@ export async function commitWrite(store: MissionStore, path: string, bytes: Buff
   // The temp file is written and fsynced while the snapshot and the entry are; only the rename
   // waits for the entry, so the journal is still ahead of the file.
   const journaled = store.recordAccepted(path, spec, bytes, verdict, previous, by);
-  const written = writeFileAtomic(join(store.paths.missionDir, path), bytes, () => journaled.then(() => true, () => false));
+  const written = writeFileAtomic(join(store.paths.missionDir, path), bytes, { beforeRename: () => journaled.then(() => true, () => false) });
   const [entry] = await Promise.all([journaled, written]);
   return { kind: 'accepted', path, entry, transitions: verdict.transitions, unchanged: previous?.bytes.equals(bytes) === true };
 }

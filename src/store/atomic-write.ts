@@ -7,7 +7,7 @@
 // reaction to a bad write is on the clock (DESIGN.md §11). The data fsync is the one slow call,
 // so it goes to the thread pool, where a `guard write`'s temp file and snapshot sync at once.
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsync, fsyncSync, openSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { basename, dirname, join } from 'node:path';
 import { errnoOf } from '../errors.js';
@@ -25,21 +25,30 @@ export function isTempSibling(name: string): boolean {
   return /^\.[^/]+\.[0-9a-f]{12}\.tmp$/.test(basename(name));
 }
 
-/**
- * Write `bytes` to `file` atomically. `beforeRename` runs after the temp file is durable and
- * just before the rename; returning false abandons the write (compare-and-swap restores).
- */
-export async function writeFileAtomic(file: string, bytes: Uint8Array, beforeRename?: () => Promise<boolean>): Promise<boolean> {
+export interface AtomicWriteOptions {
+  /** Runs after the temp file is written, just before the rename; false abandons the write. */
+  beforeRename?: () => Promise<boolean>;
+  /**
+   * false for derived files (the sentinel, caches) whose source of truth is already durable:
+   * readers still see old or new bytes, never a mix, but nothing is fsynced. Default true.
+   */
+  durable?: boolean;
+}
+
+// Write `bytes` to `file` atomically; false when `beforeRename` abandoned the write.
+export async function writeFileAtomic(file: string, bytes: Uint8Array, options: AtomicWriteOptions = {}): Promise<boolean> {
+  const { beforeRename, durable = true } = options;
   for (let attempt = 1; ; attempt++) {
     const temp = tempSiblingOf(file);
-    await writeDurably(temp, bytes);
+    if (durable) await writeDurably(temp, bytes);
+    else writeFileSync(temp, bytes, { mode: 0o644 });
     try {
       if (beforeRename !== undefined && !(await beforeRename())) {
         removeQuietly(temp);
         return false;
       }
       renameSync(temp, file);
-      await fsyncDir(dirname(file));
+      if (durable) await fsyncDir(dirname(file));
       return true;
     } catch (error) {
       removeQuietly(temp);
