@@ -2,7 +2,7 @@
 // shapes on stdin, guard state created by a real `guard watch`. Assertions on exit codes, the
 // stderr the model would read, the files on disk and the journal.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { JournalEntry } from '../../src/core/entries.js';
@@ -262,11 +262,31 @@ describe('failing open', () => {
     assert.match(entry.note ?? '', /malformed payload/);
   });
 
-  test('a guard state it cannot read lets the call through with a warning', async () => {
-    writeFileSync(statePaths(box).journal, 'garbage that is not a journal\n{"v":1}\n');
+  test('guard state it cannot read lets the call through with a warning', async () => {
+    rmSync(statePaths(box).journal);
+    mkdirSync(statePaths(box).journal); // a directory where the journal should be
     const result = await hook(payload('Create', { file_path: 'features.json', content: '{}' }));
     assert.equal(result.code, 0);
-    assert.match(result.stderr, /^guard hook: the call was allowed unchecked because the guard could not decide: the journal .* is damaged/);
+    assert.match(result.stderr, /^guard hook: the call was allowed unchecked because the guard could not decide: /);
+  });
+});
+
+describe('failing closed', () => {
+  test('a damaged journal denies writes to the mission and StartMissionRun until it is repaired', async () => {
+    writeFileSync(statePaths(box).journal, 'garbage that is not a journal\n{"v":1}\n');
+    const create = await hook(payload('Create', { file_path: 'features.json', content: goodText }));
+    assertDenied(create, /^mission guard denied this call: the journal .* is damaged/, /guard repair --journal/, /A human must repair the journal first/);
+    assert.equal(readFileSync(featuresFile(), 'utf8'), goodText);
+    const unrelated = await hook(payload('Read', { file_path: 'features.json' }));
+    assert.equal(unrelated.code, 0, 'calls that do not touch mission state are not affected');
+
+    const id = '5a7e3c1d-0b2a-4c6e-9f00-123456789abd';
+    const orchestrated: Sandbox = { ...box, mission: join(box.env.FACTORY_HOME_OVERRIDE as string, '.factory', 'missions', id) };
+    createMission(orchestrated.mission, features);
+    await stopGuard(await startWatch(orchestrated));
+    writeFileSync(statePaths(orchestrated).journal, 'garbage that is not a journal\n{"v":1}\n');
+    const start = await hook(payload('StartMissionRun', {}, { session_id: id, cwd: join(box.dir, 'project') }));
+    assertDenied(start, /^mission guard denied this call: the journal .* is damaged/);
   });
 });
 

@@ -2,7 +2,8 @@
 // denies with the reason on stderr. It runs on every agent tool call, so an unrelated call must
 // cost little more than starting node: static imports stay tiny and the judging code is loaded
 // only for calls that touch mission state. Hooks fail open: a broken payload or an internal error
-// allows the call with a warning, and the watcher remains the safety net.
+// allows the call with a warning, and the watcher remains the safety net. A damaged journal is the
+// exception: the guard fails closed there (DESIGN.md §5), so the call is denied.
 import { join, resolve } from 'node:path';
 import { EXIT, GuardError, isGuardError } from '../../errors.js';
 import { readHookCall } from '../../hook/tool-calls.js';
@@ -31,6 +32,12 @@ export const hookCommand = defineCommand({
       if (decision.warning !== undefined) ctx.print.err(decision.warning);
       return EXIT.ok;
     } catch (error) {
+      // A damaged journal is not the guard's bug but its fail-closed state (DESIGN.md §5): nothing
+      // touching that mission can be judged until a human repairs it.
+      if (isGuardError(error) && error.code === 'JOURNAL_CORRUPT') {
+        ctx.print.err(`mission guard denied this call: ${error.message}. A human must repair the journal first; until then no write to this mission's state and no new mission run can be checked.`);
+        return DENY;
+      }
       const detail = isGuardError(error) ? error.message : `internal error (a bug in mission guard; please report it): ${(error as Error).stack ?? String(error)}`;
       ctx.print.err(`guard hook: the call was allowed unchecked because the guard could not decide: ${detail}`);
       return EXIT.ok;

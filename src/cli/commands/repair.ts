@@ -58,7 +58,7 @@ export const repairCommand = defineCommand({
     }
     switch (actions[0]) {
       case 'restore':
-        return restoreSnapshot(ctx, values, values.to ?? (values.restore as string));
+        return restoreSnapshot(ctx, values, snapshotRef(values.restore as string, values.to), values.restore as string);
       case 'reopen':
         return reopen(ctx, values, values.reopen as string);
       case 'rebuild':
@@ -68,6 +68,13 @@ export const repairCommand = defineCommand({
     }
   },
 });
+
+// The snapshot `--restore ARTIFACT [--to SNAP]` names: last good, or SNAP (a bare number is a
+// seq of that artifact, like ARTIFACT@SEQ).
+function snapshotRef(artifact: string, to: string | undefined): string {
+  if (to === undefined) return artifact;
+  return /^\d+$/.test(to) ? `${artifact}@${to}` : to;
+}
 
 // Journal a permit for one forbidden transition of one feature; the next write that uses it is
 // accepted and journaled with the reason.

@@ -12,7 +12,7 @@ import { MissionStore } from '../../guardian/mission-store.js';
 import { commitWrite } from '../../guardian/transact.js';
 import { defineCommand, jsonOption, missionOption, type Context } from '../command.js';
 import { profileFor, profileOptions, resolveMissionDir } from '../mission.js';
-import { bytesOf, JOURNAL_TAIL, openCatalogue, resolveSnapshot } from '../snapshot-ref.js';
+import { bytesOf, JOURNAL_TAIL, normalizeArtifactPath, openCatalogue, resolveSnapshot } from '../snapshot-ref.js';
 
 // Issue codes that mean "this version would undo recorded progress" (completed work, removals).
 const LOSES_WORK = new Set<Issue['code']>(['terminal-status', 'no-removal', 'evidence', 'grow-only']);
@@ -38,12 +38,15 @@ export interface RestoreOptions {
 }
 
 // Put the version `ref` names back, judged and journaled; refuses (exit 1) when it would lose work.
-export async function restoreSnapshot(ctx: Context, values: RestoreOptions, ref: string): Promise<number> {
+export async function restoreSnapshot(ctx: Context, values: RestoreOptions, ref: string, artifact?: string): Promise<number> {
   const dir = resolveMissionDir(ctx, values.mission);
   const catalogue = await openCatalogue(ctx, dir);
   const missionDir = catalogue.view.paths.missionDir;
   const mission = shellQuote(missionDir);
   const snapshot = resolveSnapshot(catalogue.snapshots, missionDir, ref);
+  if (artifact !== undefined && snapshot.path !== normalizeArtifactPath(missionDir, artifact)) {
+    throw new GuardError('USAGE', `${ref} is a version of ${snapshot.path}, not of ${artifact}; list the versions of ${artifact} with guard snapshots --mission ${mission} ${shellQuote(artifact)}`);
+  }
   if (snapshot.path === JOURNAL_TAIL || snapshot.kind === 'tamper') {
     throw new GuardError('USAGE', `#${snapshot.seq} is kept for inspection (${snapshot.kind}), not an artifact version; view it with guard show --mission ${mission} #${snapshot.seq}`);
   }

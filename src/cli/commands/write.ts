@@ -12,13 +12,16 @@ import { issuesText } from '../render.js';
 
 export const writeCommand = defineCommand({
   name: 'write',
-  usage: 'guard write ARTIFACT [--from FILE | --from -] [--mission DIR] [--json]   (without --from: stdin)',
+  usage: 'guard write ARTIFACT [--from FILE | -] [--mission DIR] [--json]   (without --from: stdin)',
   summary: 'write an artifact transactionally: judged, atomic, journaled; untouched on reject',
   options: { ...missionOption, ...jsonOption, ...profileOptions, from: { type: 'string' } },
   async run(ctx, { values, positionals }) {
-    if (positionals.length !== 1) throw new GuardError('USAGE', `guard write takes exactly one ARTIFACT (got ${positionals.length}), e.g. guard write features.json --from new-features.json`);
-    const { missionDir, path } = locate(ctx, values.mission, positionals[0] as string);
-    const bytes = await readInput(ctx, values.from);
+    // `guard write ARTIFACT -` reads stdin, like `--from -`.
+    const stdinDash = positionals.length === 2 && positionals[1] === '-' && values.from === undefined;
+    const artifacts = stdinDash ? positionals.slice(0, 1) : positionals;
+    if (artifacts.length !== 1) throw new GuardError('USAGE', `guard write takes exactly one ARTIFACT (got ${artifacts.length}), e.g. guard write features.json --from new-features.json`);
+    const { missionDir, path } = locate(ctx, values.mission, artifacts[0] as string);
+    const bytes = await readInput(ctx, stdinDash ? '-' : values.from);
     const result = await writeArtifact(missionDir, path, bytes, { guardHome: ctx.guardHome, profile: profileFor(ctx, missionDir, values) });
     if (values.json === true) ctx.print.json({ mission: missionDir, written: result.ok, ...result });
     if (!result.ok) {
