@@ -49,3 +49,15 @@ export function errnoOf(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
 }
+
+/**
+ * The GuardError to report for `error`: itself; STATE_IO (exit 74) for a failed system call (a
+ * full disk, a missing permission, a file where a directory should be), which is the machine
+ * refusing, not a bug; undefined for anything else, which is a bug.
+ */
+export function reportableError(error: unknown): GuardError | undefined {
+  if (isGuardError(error)) return error;
+  const code = errnoOf(error);
+  const isSystemError = code !== undefined && /^E[A-Z]+$/.test(code) && typeof (error as { syscall?: unknown }).syscall === 'string';
+  return isSystemError ? new GuardError('STATE_IO', (error as Error).message, { cause: error }) : undefined;
+}

@@ -2,7 +2,7 @@
 // and turn signals and fatal guardian errors into a reason to stop.
 import { setFlagsFromString } from 'node:v8';
 import type { JournalEntry } from '../core/entries.js';
-import { ERROR_CODES, GuardError, isGuardError } from '../errors.js';
+import { ERROR_CODES, GuardError, reportableError } from '../errors.js';
 import type { Guardian } from '../guardian/guardian.js';
 import { Supervisor } from '../guardian/supervisor.js';
 import type { Profile } from '../profiles/profile.js';
@@ -112,10 +112,12 @@ export function waitForStopSignal(): Promise<string> {
 
 // An error as one line: a GuardError's message, anything else marked as a bug.
 export function errorLine(ctx: Context, error: Error): string {
-  if (isGuardError(error)) return error.message;
+  const reportable = reportableError(error);
+  if (reportable !== undefined) return reportable.message;
   return `${ctx.print.c.red('internal error (a bug in mission guard)')}: ${error.stack ?? error.message}`;
 }
 
 export function exitCodeOf(error: Error): number {
-  return isGuardError(error) ? ERROR_CODES[error.code].exit : 70;
+  const reportable = reportableError(error);
+  return reportable === undefined ? 70 : ERROR_CODES[reportable.code].exit;
 }

@@ -1,7 +1,7 @@
 // The CLI entry: parse, dispatch, map errors to exit codes. Never calls process.exit and does
 // nothing on import, so tests can call `main` in-process.
 import { readFileSync } from 'node:fs';
-import { EXIT, ERROR_CODES, isGuardError } from '../errors.js';
+import { EXIT, ERROR_CODES, reportableError } from '../errors.js';
 import { createContext, parseCommand, type Command, type Options } from './command.js';
 import type { Io } from './render.js';
 
@@ -74,9 +74,10 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   try {
     return await command.run(ctx, parseCommand(command, rest));
   } catch (error) {
-    if (isGuardError(error)) {
-      ctx.print.err(`guard ${name}: ${error.message}`);
-      return ERROR_CODES[error.code].exit;
+    const reportable = reportableError(error);
+    if (reportable !== undefined) {
+      ctx.print.err(`guard ${name}: ${reportable.message}`);
+      return ERROR_CODES[reportable.code].exit;
     }
     ctx.print.err(`guard ${name}: internal error (a bug in mission guard; please report it):\n${(error as Error).stack ?? String(error)}`);
     return EXIT.internal;

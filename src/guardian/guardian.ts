@@ -218,10 +218,14 @@ export class Guardian {
     const seq = this.store.state.seq;
     let judged = this.#unsettled.get(path);
     if (judged?.digest !== digest || judged.seq !== seq) {
-      const { verdict, previous } = await this.store.judge(path, spec, bytes);
+      const { verdict, previous, basis } = await this.store.judge(path, spec, bytes);
       if (verdict.kind === 'accepted') {
         this.#unsettled.delete(path);
-        await this.store.recordAccepted(path, spec, bytes, verdict, previous, 'watcher');
+        const entry = await this.store.recordAccepted(path, spec, bytes, verdict, previous, 'watcher', { basis });
+        if (entry === null) {
+          this.#dirty.add(path); // another process changed what the verdict rests on: judge again
+          return;
+        }
         this.#rejectedOnDisk.delete(path);
         await this.#afterAccepted(path, digest, verdict.doc);
         return;
@@ -335,9 +339,10 @@ export class Guardian {
 
   // Judge and journal one of the guard's own writes, then land it with `land` (a CAS).
   async #guardWrite(path: string, next: NextVersion, land: (good: { digest: Digest; bytes: Buffer }, bytes: Buffer) => Promise<boolean>): Promise<boolean> {
-    const { verdict, previous } = await this.store.judge(path, next.spec, next.bytes);
+    const { verdict, previous, basis } = await this.store.judge(path, next.spec, next.bytes);
     if (verdict.kind !== 'accepted') return false;
-    await this.store.recordAccepted(path, next.spec, next.bytes, verdict, previous, 'freeze');
+    // A basis that changed meanwhile means a newer version: its check pauses again if needed.
+    if ((await this.store.recordAccepted(path, next.spec, next.bytes, verdict, previous, 'freeze', { basis })) === null) return false;
     return land(next.good, next.bytes);
   }
 

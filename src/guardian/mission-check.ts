@@ -18,6 +18,7 @@ interface PendingAccept {
   bytes: Buffer | null;
   verdict: Accepted;
   previous: GoodVersion | undefined;
+  basis: string;
 }
 
 // Judge every artifact that differs from its last good; `recordAccepted` journals the good ones.
@@ -33,14 +34,18 @@ export async function checkMission(store: MissionStore) {
     const digest = bytes === null ? null : digestOf(bytes);
     const known = store.state.artifacts.get(path);
     if (known === undefined ? digest === null : known.lastGood === digest) continue;
-    const { verdict, previous } = await store.judge(path, spec, bytes);
+    const { verdict, previous, basis } = await store.judge(path, spec, bytes);
     if (verdict.kind === 'rejected') problems.push({ path, issues: verdict.issues });
-    else accepted.push({ path, spec, bytes, verdict, previous });
+    else accepted.push({ path, spec, bytes, verdict, previous, basis });
   }
   return {
     problems,
-    async recordAccepted(by: WriteSource) {
-      for (const item of accepted) await store.recordAccepted(item.path, item.spec, item.bytes, item.verdict, item.previous, by);
+    // Journal the accepted versions; false when another process changed the mission meanwhile.
+    async recordAccepted(by: WriteSource): Promise<boolean> {
+      for (const item of accepted) {
+        if ((await store.recordAccepted(item.path, item.spec, item.bytes, item.verdict, item.previous, by, { basis: item.basis })) === null) return false;
+      }
+      return true;
     },
   };
 }

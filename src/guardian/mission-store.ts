@@ -20,6 +20,18 @@ export interface GoodVersion extends LastGood {
 
 export type Accepted = Extract<Judgement, { kind: 'accepted' }>;
 
+/** A verdict, the last good version it was reached against, and its basis (`basisOf`). */
+export interface Judged {
+  verdict: Judgement;
+  previous: GoodVersion | undefined;
+  basis: string;
+}
+
+export interface RecordOptions {
+  basis?: string;
+  before?: Promise<unknown>;
+}
+
 export class MissionStore {
   readonly paths: MissionStatePaths;
   readonly profile: Profile;
@@ -94,22 +106,37 @@ export class MissionStore {
     return { permits: new Set(this.state.permits.keys()), ...(spec.evidence === true ? { evidence: evidenceOf(this.state) } : {}) };
   }
 
-  async judge(path: string, spec: ArtifactSpec, bytes: Uint8Array | null): Promise<{ verdict: Judgement; previous: GoodVersion | undefined }> {
+  async judge(path: string, spec: ArtifactSpec, bytes: Uint8Array | null): Promise<Judged> {
+    const basis = this.basisOf(path, spec);
     const previous = await this.lastGood(path, spec);
-    return { verdict: judgeVersion(spec, previous, bytes, this.contextFor(spec)), previous };
+    return { verdict: judgeVersion(spec, previous, bytes, this.contextFor(spec)), previous, basis };
+  }
+
+  /**
+   * What a verdict on `path` rests on besides its bytes: its last good version, the reopen
+   * permits and, for a summary checked against evidence, the journaled evidence. Another process
+   * (a guardian, `guard write`, `guard ack`) may change any of them between a judgement and its
+   * journal entry, so an accepted version is journaled only while this is unchanged.
+   */
+  basisOf(path: string, spec: ArtifactSpec): string {
+    const { artifacts, counts } = this.state;
+    return [artifacts.get(path)?.lastGood ?? 'none', counts.get('reopen-permitted') ?? 0, spec.evidence === true ? (counts.get('evidence') ?? 0) : '-'].join(' ');
   }
 
   /**
    * Journal an accepted version: snapshot first (so the journal never names a missing object),
    * then `write-accepted`, then the evidence facts it carries. The caller writes the file after.
+   * With `basis` (from `judge`) it resolves null, journaling nothing, when the verdict's basis
+   * changed meanwhile: judge again. `before` is awaited between the snapshot and the entry.
    */
-  async recordAccepted(path: string, spec: ArtifactSpec, bytes: Uint8Array | null, verdict: Accepted, previous: GoodVersion | undefined, by: WriteSource): Promise<JournalEntry> {
+  async recordAccepted(path: string, spec: ArtifactSpec, bytes: Uint8Array | null, verdict: Accepted, previous: GoodVersion | undefined, by: WriteSource, options: RecordOptions = {}): Promise<JournalEntry | null> {
     const digest = bytes === null ? null : await this.objects.put(bytes, previous);
+    await options.before;
     const reopened = verdict.reopened.map((feature) => {
       const permit = this.state.permits.get(feature);
       return { feature, reason: permit?.reason ?? '', permit: permit?.seq ?? 0 };
     });
-    const entry = await this.append({
+    const body: EntryBody = {
       kind: 'write-accepted',
       path,
       digest,
@@ -118,7 +145,10 @@ export class MissionStore {
       by,
       transitions: verdict.transitions,
       ...(reopened.length > 0 ? { reopened } : {}),
-    });
+    };
+    const { basis } = options;
+    const entry = basis === undefined ? await this.append(body) : await this.journal.appendIf(() => this.basisOf(path, spec) === basis, body);
+    if (entry === null) return null;
     if (bytes !== null && digest !== null) this.#remember(path, spec, { digest, bytes: Buffer.from(bytes), doc: verdict.doc });
     const facts = this.profile.freeze === 'droid' && bytes !== null ? droidEvidenceFacts(path, previous?.doc, verdict.doc) : [];
     if (facts.length > 0) await this.append({ kind: 'evidence', path, facts });

@@ -44,6 +44,8 @@ export function readHookCall(text: string, fallbackCwd: string): HookCall {
   if (typeof tool !== 'string' || tool === '') return malformed('?', session, cwd, 'the hook payload has no tool_name string', namedPaths(payload.tool_input, cwd));
   if (!GUARDED_TOOLS.has(tool)) return { tool, session, cwd, action: { kind: 'unrelated' } };
   if (payload.cwd !== undefined && cwd !== payload.cwd) return malformed(tool, session, cwd, 'the hook payload cwd is not an absolute path', namedPaths(payload.tool_input, cwd));
+  // Starting a run needs no input: a frozen mission is refused whatever tool_input holds.
+  if (tool === 'StartMissionRun') return { tool, session, cwd, action: { kind: 'start-run' } };
   const input = payload.tool_input ?? {};
   if (!isRecord(input)) return malformed(tool, session, cwd, 'the hook payload tool_input is not an object', []);
   try {

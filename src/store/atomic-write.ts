@@ -39,24 +39,48 @@ export interface AtomicWriteOptions {
 export async function writeFileAtomic(file: string, bytes: Uint8Array, options: AtomicWriteOptions = {}): Promise<boolean> {
   const { beforeRename, durable = true } = options;
   for (let attempt = 1; ; attempt++) {
-    const temp = tempSiblingOf(file);
-    if (durable) await writeDurably(temp, bytes);
-    else writeFileSync(temp, bytes, { mode: 0o644 });
+    const staged = await stageFile(file, bytes, durable);
     try {
       if (beforeRename !== undefined && !(await beforeRename())) {
-        removeQuietly(temp);
+        staged.abandon();
         return false;
       }
-      renameSync(temp, file);
-      if (durable) await fsyncDir(dirname(file));
+      await staged.commit();
       return true;
     } catch (error) {
-      removeQuietly(temp);
+      staged.abandon();
       const code = errnoOf(error);
       if ((code === 'EPERM' || code === 'EBUSY') && attempt < RENAME_RETRIES) continue;
       throw error;
     }
   }
+}
+
+/** New bytes in a temp sibling, waiting to replace their file. */
+export interface StagedFile {
+  /** Rename into place (and fsync the directory when durable). */
+  commit(): Promise<void>;
+  /** Remove the temp file instead. */
+  abandon(): void;
+}
+
+// Write `bytes` to a temp sibling of `file` (fsynced when `durable`) for a rename later.
+export async function stageFile(file: string, bytes: Uint8Array, durable = true): Promise<StagedFile> {
+  const temp = tempSiblingOf(file);
+  try {
+    if (durable) await writeDurably(temp, bytes);
+    else writeFileSync(temp, bytes, { mode: 0o644 });
+  } catch (error) {
+    removeQuietly(temp);
+    throw error;
+  }
+  return {
+    async commit() {
+      renameSync(temp, file);
+      if (durable) await fsyncDir(dirname(file));
+    },
+    abandon: () => removeQuietly(temp),
+  };
 }
 
 // Create or truncate `file` with `bytes` and fsync it.

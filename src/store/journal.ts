@@ -227,10 +227,19 @@ export class Journal {
 
   // Append one entry and fsync it; resolves with the entry as written.
   async append(body: EntryBody): Promise<JournalEntry> {
+    return (await this.appendIf(() => true, body)) as JournalEntry;
+  }
+
+  /**
+   * Compare-and-append: under the lock, once every other process's entries have been delivered,
+   * append only if `stillValid()` (null when it is not). For a decision that rests on state
+   * another process may have changed since (a verdict against last good, an ack of incidents).
+   */
+  async appendIf(stillValid: () => boolean, body: EntryBody): Promise<JournalEntry | null> {
     return this.#serialized(() =>
       this.#locked(async () => {
         await this.#catchUp();
-        return this.#write(body);
+        return stillValid() ? this.#write(body) : null;
       }),
     );
   }

@@ -49,9 +49,10 @@ describe('cross-check at start', () => {
     assert.equal(frozen?.incident, check.seq, 'the freeze names the cross-check');
     assert.equal(existsSync(sentinel()), true);
     assert.deepEqual(entriesOf(box, 'write-rejected'), [], 'nothing on disk was rejected: only the cross-check disagrees');
-    const { result: statusRun, doc: status } = await guardJson<{ frozen: boolean }>(box, ['status', '--mission', box.mission]);
+    const { result: statusRun, doc: status } = await guardJson<{ frozen: boolean; next: string }>(box, ['status', '--mission', box.mission]);
     assert.equal(statusRun.code, 3);
     assert.equal(status.frozen, true);
+    assert.match(status.next, /^guard verify --mission \S+ ; then: guard ack/, 'no bad write to diff: the next step is verify');
 
     const refused = await runGuard(box, ['ack', '--mission', box.mission, '--note', 'looks fine to me']);
     assert.equal(refused.code, 1, refused.stdout + refused.stderr);

@@ -2,12 +2,12 @@
 // journaled once; on reject exit 1 with the old file byte for byte. A guardian watching the same
 // mission takes the write as already judged.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { createMission, featureText, type Feature } from '../../src/demo/droid-files.js';
+import { createMission, featureText, writeHandoff, type Feature } from '../../src/demo/droid-files.js';
 import { baseFeatures, withFeature } from '../helpers/droid.js';
-import { completed, entriesOf } from '../helpers/durable.js';
+import { assertNoStack, completed, entriesOf } from '../helpers/durable.js';
 import { acceptedDigest, failOnLeakedChildren, runGuard, runWriter, sandbox, sha, startWatch, stopGuard, stopTestGuard, type GuardProcess, type Sandbox } from '../helpers/index.js';
 
 let box: Sandbox;
@@ -54,6 +54,29 @@ function assertNoTempFiles(): void {
 }
 
 describe('guard write', () => {
+  test('guard state that cannot be created (GUARD_HOME is a file): exit 74 without a stack', async () => {
+    const home = join(box.dir, 'not-a-dir');
+    writeFileSync(home, 'x');
+    const result = await runGuard(box, ['write', '--mission', box.mission, 'features.json', '--from', fromFile(finished())], { env: { ...box.env, GUARD_HOME: home } });
+    assert.equal(result.code, 74, result.stdout + result.stderr);
+    assert.match(result.stderr, /^guard write: ENOTDIR: not a directory/);
+    assertNoStack(result);
+    assert.equal(readFileSync(featuresFile(), 'utf8'), goodText);
+  });
+
+  test('a version that cannot be written to disk: exit 74 without a stack, nothing journaled', async () => {
+    const handoff = writeHandoff(box.mission, 'f3-profile', 'w3', 'success');
+    const bytes = readFileSync(join(box.mission, handoff));
+    rmSync(join(box.mission, 'handoffs'), { recursive: true });
+    writeFileSync(join(box.mission, 'handoffs'), 'a file where the handoffs dir should be');
+    const journalBefore = entriesOf(box, 'write-accepted').length;
+    const result = await runGuard(box, ['write', '--mission', box.mission, handoff, '--from', fromFile(bytes.toString('utf8'))]);
+    assert.equal(result.code, 74, result.stdout + result.stderr);
+    assert.match(result.stderr, /cannot write .*handoffs/);
+    assertNoStack(result);
+    assert.equal(entriesOf(box, 'write-accepted').length, journalBefore, 'nothing journaled for a write that never happened');
+  });
+
   test('a bad document (stdin or --from FILE): exit 1, the file untouched byte for byte, nothing frozen or accepted', async () => {
     const before = readFileSync(featuresFile());
     const inode = statSync(featuresFile()).ino;

@@ -13,6 +13,12 @@ describe('readHookCall', () => {
     }
   });
 
+  test('StartMissionRun is a start-run whatever its tool_input holds', () => {
+    for (const input of [{}, undefined, 'not an object', [1, 2], null]) {
+      assert.deepEqual(readHookCall(payload('StartMissionRun', input), '/').action, { kind: 'start-run' });
+    }
+  });
+
   test('droid Create and Claude Code Write resolve a relative file_path against the payload cwd', () => {
     const create = readHookCall(payload('Create', { file_path: 'features.json', content: '{}' }), '/elsewhere');
     assert.deepEqual(create, { tool: 'Create', session: 'sess-1', cwd: '/work/m', action: { kind: 'files', ops: [{ kind: 'write', path: '/work/m/features.json', content: '{}' }] } });

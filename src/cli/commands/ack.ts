@@ -48,11 +48,19 @@ export const ackCommand = defineCommand({
       }
       return EXIT.checkFailed;
     }
-    await check.recordAccepted('repair');
+    // The acknowledgement covers exactly the incidents checked here: if the guardian journaled
+    // another one meanwhile, nothing is acknowledged.
+    const ids = incidents.map((incident) => incident.id);
+    const unchanged = () => openIncidents(store.state).map((incident) => incident.id).join() === ids.join();
     const who = `${userInfo().username}@${hostname()}`;
-    await store.append({ kind: 'acknowledged', note: values.note, who, incidents: incidents.map((incident) => incident.id) });
+    const acknowledged = (await check.recordAccepted('repair')) && (await store.journal.appendIf(unchanged, { kind: 'acknowledged', note: values.note, who, incidents: ids })) !== null;
+    if (!acknowledged) {
+      if (values.json === true) ctx.print.json({ acknowledged: false, frozen: store.state.freeze.kind === 'frozen', reason: 'the mission changed while it was checked' });
+      else ctx.print.err(`not unfrozen: mission ${store.paths.missionDir} changed while it was checked (a new write or incident). Look at guard status --mission ${mission}, then run guard ack again.`);
+      return EXIT.checkFailed;
+    }
     await unlink(store.paths.sentinel).catch(() => undefined);
-    if (values.json === true) ctx.print.json({ acknowledged: true, frozen: false, incidents: incidents.map((incident) => incident.id) });
+    if (values.json === true) ctx.print.json({ acknowledged: true, frozen: false, incidents: ids });
     else ctx.print.out(`${ctx.print.c.green('unfrozen')}: mission ${store.paths.missionDir} passes its checks; ${incidents.length} incident(s) acknowledged. The orchestrator may resume (droid: StartMissionRun).`);
     return EXIT.ok;
   },

@@ -215,7 +215,7 @@ async function repairJournal(ctx: Context, values: Values): Promise<number> {
   await store.append({ kind: 'repaired', action: 'journal', digest: cut.object, who: whoAmI(ctx), reason });
   if (values.json === true) ctx.print.json({ repaired: true, kept: cut.kept, cutBytes: cut.cutBytes, quarantined: cut.object });
   else {
-    ctx.print.out(`journal repaired: ${cut.why}. Kept entries 1-${cut.kept}; ${cut.cutBytes} bytes after them are in quarantine as ${cut.object.slice(0, 12)} (guard show --mission ${mission} ${cut.object.slice(0, 12)}).`);
+    ctx.print.out(`journal repaired: ${cut.why}. ${cut.kept === 0 ? 'Kept no entries' : `Kept entries 1-${cut.kept}`}; the ${cut.cutBytes} bytes after them are in quarantine as ${cut.object.slice(0, 12)} (guard show --mission ${mission} ${cut.object.slice(0, 12)}).`);
     ctx.print.out(`next: guard verify --mission ${mission}`);
   }
   return EXIT.ok;

@@ -20,8 +20,10 @@ export const statusCommand = defineCommand({
     const incidents = openIncidents(state);
     const frozen = state.freeze.kind === 'frozen';
     const mission = shellQuote(view.paths.missionDir);
+    // A freeze from the start-up cross-check has no bad write to diff: verify names what disagrees.
+    const inspect = state.freeze.kind === 'frozen' && !state.incidents.has(state.freeze.incident) ? `guard verify --mission ${mission}` : `guard diff --mission ${mission} ${state.freeze.kind === 'frozen' ? state.freeze.path : ''}`;
     const next = frozen
-      ? `guard diff --mission ${mission} ${state.freeze.kind === 'frozen' ? state.freeze.path : ''} ; then: guard ack --mission ${mission} --note "..."`
+      ? `${inspect} ; then: guard ack --mission ${mission} --note "..."`
       : view.guardian === undefined
         ? `guard watch ${mission}`
         : 'nothing to do';
