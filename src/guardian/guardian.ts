@@ -154,6 +154,9 @@ export class Guardian {
 
   #hint(path: string): void {
     if (this.#stopped) return;
+    // Only artifacts and the sentinel: a log the agent keeps appending to must not keep the
+    // guardian busy (the baseline waits until nothing is pending).
+    if (path !== SENTINEL && this.store.specOf(path) === undefined) return;
     this.#lastHint.set(path, Date.now());
     this.#trailing(path, this.#options.settleMs);
     this.#run(path);
@@ -252,8 +255,9 @@ export class Guardian {
       return true;
     }
     if (this.#rejectedOnDisk.has(path)) return this.#rejectedOnDisk.get(path) === digest;
-    // A bad first version stays on disk while frozen; after a restart it is not judged again.
-    const decided = artifact === undefined && [...this.store.state.incidents.values()].some((incident) => incident.open && incident.path === path && incident.digest === digest);
+    // A bad first version stays on disk while frozen; after a restart it is not judged again,
+    // unless a crash left its incident pending (then the reaction is finished).
+    const decided = artifact === undefined && [...this.store.state.incidents.values()].some((incident) => incident.open && incident.path === path && incident.digest === digest && incident.outcome !== 'pending');
     if (decided) this.#rejectedOnDisk.set(path, digest);
     return decided;
   }
@@ -343,7 +347,12 @@ export class Guardian {
     if (verdict.kind !== 'accepted') return false;
     // A basis that changed meanwhile means a newer version: its check pauses again if needed.
     if ((await this.store.recordAccepted(path, next.spec, next.bytes, verdict, previous, 'freeze', { basis })) === null) return false;
-    return land(next.good, next.bytes);
+    if (await land(next.good, next.bytes)) return true;
+    // droid wrote first, so ours never landed: last good is again the version droid wrote over,
+    // and droid's is judged against that, not against ours.
+    await this.store.append({ kind: 'write-accepted', path, digest: next.good.digest, size: next.good.bytes.length, role: next.spec.role, by: 'freeze', transitions: [] });
+    this.#hint(path);
+    return false;
   }
 
   // The next version of an artifact whose file holds exactly its last good version; undefined

@@ -214,6 +214,9 @@ export class Journal {
   async open(from: JournalCursor = START): Promise<void> {
     this.#cursor = from;
     await mkdir(dirname(this.file), { recursive: true });
+    // Verify without the lock first: a long journal takes seconds, and a lock held that long is
+    // broken as stale by the next process. Under the lock only the rest, and a torn tail.
+    await this.sync();
     await this.#serialized(() => this.#locked(async () => this.#catchUp()));
   }
 
@@ -250,7 +253,11 @@ export class Journal {
     try {
       const fd = openSync(this.file, 'a');
       try {
-        writeSync(fd, Buffer.concat([line, Buffer.from('\n')]));
+        // Under the lock the journal ends where this process last read it. If not, the lock was
+        // broken (as stale) and someone else appended: writing now would fork the chain.
+        if (fstatSync(fd).size !== this.#cursor.end) throw new GuardError('STATE_IO', `the journal ${this.file} changed while this process held its append lock (broken as stale after a stall?); nothing was appended`);
+        const data = Buffer.concat([line, Buffer.from('\n')]);
+        for (let written = 0; written < data.length; ) written += writeSync(fd, data, written);
         fsyncSync(fd);
       } finally {
         closeSync(fd);

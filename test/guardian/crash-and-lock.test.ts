@@ -104,6 +104,26 @@ describe('a guardian killed mid-incident', () => {
   }
 });
 
+describe('a guardian killed after rejecting a first version that has no last good', () => {
+  test('the restart finishes the reaction: the bad synthesis.json goes to quarantine, nothing freezes', async () => {
+    const synthesis = join(box.mission, 'validation', 'm1', 'scrutiny', 'synthesis.json');
+    const env = { ...box.env, GUARD_CRASH_AFTER: 'write-rejected' };
+    const crashing = spawnGuard(box, ['watch', box.mission, ...LOAD_TOLERANT], { env });
+    await until(() => kinds(box, 'baseline').length > 0, 'baseline');
+    await runWriter(box, [{ op: 'write', file: synthesis, text: '{"milestone": "m1", "round": ' }]);
+    assert.equal((await crashing.done).signal, 'SIGKILL');
+
+    const restarted = await startWatch(box);
+    await until(() => !existsSync(synthesis), 'the bad first version removed (kept in quarantine)');
+    await stopGuard(restarted);
+    const [rejected] = kinds(box, 'write-rejected');
+    assert.ok(rejected?.kind === 'write-rejected' && rejected.digest === sha('{"milestone": "m1", "round": '));
+    assert.ok(kinds(box, 'restored').some((entry) => entry.kind === 'restored' && entry.incident === rejected.seq && entry.digest === null));
+    assert.deepEqual(kinds(box, 'frozen'), [], 'a finalization artifact never freezes the mission');
+    await assertConsistentJournal();
+  });
+});
+
 describe('journal damage', () => {
   test('a torn last line is cut on open, journaled, and its bytes kept', async () => {
     const guard = await startWatch(box);

@@ -116,10 +116,18 @@ export async function startWatch(box: Sandbox, extra: string[] = []): Promise<Gu
   return guard;
 }
 
+/** A guard that has not stopped this long after the signal is hung: it is killed (the test fails on its exit). */
+const STOP_DEADLINE_MS = 20_000;
+
 // Stop a long-running guard with SIGTERM and wait for it.
 export async function stopGuard(guard: GuardProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<RunResult> {
   if (guard.process.exitCode === null && guard.process.signalCode === null) guard.process.kill(signal);
-  return guard.done;
+  const hung = setTimeout(() => guard.process.kill('SIGKILL'), STOP_DEADLINE_MS);
+  try {
+    return await guard.done;
+  } finally {
+    clearTimeout(hung);
+  }
 }
 
 // Stop a guard started for one test (if any) and check it did not hit an internal error.
