@@ -6,7 +6,7 @@ import { GuardError } from '../errors.js';
 import { CONFIG_FILE, resolveProfile, type Profile } from '../profiles/profile.js';
 import type { Context } from './command.js';
 
-const MISSION_MARKERS = ['features.json', 'state.json', CONFIG_FILE];
+export const MISSION_MARKERS = ['features.json', 'state.json', CONFIG_FILE];
 
 export function looksLikeMission(dir: string): boolean {
   return MISSION_MARKERS.some((marker) => existsSync(join(dir, marker)));

@@ -157,7 +157,7 @@ export class Guardian {
     // Only artifacts and the sentinel: a log the agent keeps appending to must not keep the
     // guardian busy (the baseline waits until nothing is pending).
     if (path !== SENTINEL && this.store.specOf(path) === undefined) return;
-    this.#lastHint.set(path, Date.now());
+    this.#lastHint.set(path, performance.now());
     this.#trailing(path, this.#options.settleMs);
     this.#run(path);
   }
@@ -210,7 +210,7 @@ export class Guardian {
     if (spec === undefined) return;
     // Quiet time counts up to the read, not to the verdict: a slow journal sync must not make a
     // read taken mid-write (droid truncates, then writes) look settled.
-    const readAt = Date.now();
+    const readAt = performance.now(); // monotonic: a wall-clock jump must not shorten or stretch the settle window
     const bytes = await readOrNull(this.#abs(path));
     const digest = bytes === null ? null : digestOf(bytes);
     if (this.#isKnown(path, digest)) return;

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { accessSync, linkSync, mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { digestOf, type Digest } from '../core/types.js';
 import { errnoOf, GuardError } from '../errors.js';
 import { fsyncDir, removeQuietly, writeDurably } from './atomic-write.js';
@@ -43,7 +43,14 @@ export class ObjectStore {
     const file = this.pathOf(digest);
     if (await this.has(digest)) return digest;
     const encoded = await this.#encode(bytes, digest, base);
-    mkdirSync(join(this.#dir, digest.slice(0, 2)), { recursive: true }); // sync: see atomic-write.ts
+    // Sync (see atomic-write.ts). Every directory made here must itself survive a crash: each
+    // new one's entry in its parent is fsynced.
+    const sub = join(this.#dir, digest.slice(0, 2));
+    const made = mkdirSync(sub, { recursive: true });
+    for (let dir = sub; made !== undefined; dir = dirname(dir)) {
+      await fsyncDir(dirname(dir));
+      if (dir === made || dirname(dir) === dir) break;
+    }
     const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
     await writeDurably(temp, encoded);
     try {

@@ -2,7 +2,8 @@
 import { resolve } from 'node:path';
 import { EXIT } from '../../errors.js';
 import { defineCommand, jsonOption } from '../command.js';
-import { profileFor, profileOptions, resolveMissionDir } from '../mission.js';
+import { looksLikeMission, MISSION_MARKERS, profileFor, profileOptions, resolveMissionDir } from '../mission.js';
+import { shellQuote } from '../../core/freeze.js';
 import { errorLine, exitCodeOf, startGuarding, waitForStopSignal } from '../guarding.js';
 
 export const watchCommand = defineCommand({
@@ -24,7 +25,11 @@ export const watchCommand = defineCommand({
     });
     const { supervisor } = guarding;
     try {
-      for (const dir of dirs) await supervisor.add(resolveMissionDir(ctx, dir));
+      for (const dir of dirs) {
+        // Watching a dir before the orchestrator writes into it is fine; a missions root is a mistake.
+        if (!looksLikeMission(dir)) ctx.print.err(`guard: ${dir} holds no mission files yet (${MISSION_MARKERS.join(', ')}); guarding it anyway. If it holds missions, watch it with: guard watch --root ${shellQuote(dir)}`);
+        await supervisor.add(resolveMissionDir(ctx, dir));
+      }
       if (values.root !== undefined) await supervisor.watchRoot(resolve(ctx.io.cwd, values.root), true);
     } catch (error) {
       await supervisor.stop('start failed');
