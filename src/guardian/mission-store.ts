@@ -8,7 +8,7 @@ import { applyEntries, emptyState, evidenceOf, type MissionState } from '../core
 import { asMissionPath, type Digest } from '../core/types.js';
 import { GuardError } from '../errors.js';
 import { matchArtifact, type Profile } from '../profiles/profile.js';
-import { Journal } from '../store/journal.js';
+import { Journal, naming } from '../store/journal.js';
 import { ObjectStore } from '../store/objects.js';
 import { missionStatePaths, type MissionStatePaths } from '../store/paths.js';
 
@@ -62,7 +62,9 @@ export class MissionStore {
     }
     await mkdir(paths.dir, { recursive: true });
     const store = new MissionStore(paths, profile, now);
-    await store.journal.open();
+    await store.journal.open().catch((error: unknown) => {
+      throw naming(paths.missionDir, error);
+    });
     return store;
   }
 

@@ -20,6 +20,7 @@ import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readS
 import { mkdir, open, readFile, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { GENESIS_PREV, type EntryBody, type JournalEntry } from '../core/entries.js';
+import { shellQuote } from '../core/freeze.js';
 import type { Digest } from '../core/types.js';
 import { errnoOf, GuardError, isGuardError } from '../errors.js';
 import type { ObjectStore } from './objects.js';
@@ -179,7 +180,18 @@ function stateIo(error: unknown, what: string): unknown {
 }
 
 function corrupt(file: string, detail: string): GuardError {
-  return new GuardError('JOURNAL_CORRUPT', `the journal ${file} is damaged: ${detail}. The guard will not act on this mission until it is repaired: guard repair --journal`);
+  return new GuardError('JOURNAL_CORRUPT', `the journal ${file} is damaged: ${detail}. The guard will not act on this mission until it is repaired: ${repairCommand()}`);
+}
+
+// The command that repairs a damaged journal, naming the mission when the caller knows it.
+function repairCommand(missionDir?: string): string {
+  return missionDir === undefined ? 'guard repair --journal' : `guard repair --mission ${shellQuote(missionDir)} --journal`;
+}
+
+/** `error`, with the repair command it names completed with `missionDir` when it is JOURNAL_CORRUPT. */
+export function naming(missionDir: string, error: unknown): unknown {
+  if (!isGuardError(error) || error.code !== 'JOURNAL_CORRUPT') return error;
+  return new GuardError('JOURNAL_CORRUPT', error.message.replace(repairCommand(), repairCommand(missionDir)), { cause: error });
 }
 
 /** Called with every entry the journal learns about, in `seq` order: its own and other processes'. */

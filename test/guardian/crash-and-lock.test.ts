@@ -161,7 +161,7 @@ describe('journal damage', () => {
       const result = await runGuard(box, args);
       assert.equal(result.code, 74, `${args[0]}: ${result.stderr}`);
       assert.match(result.stderr, /journal .* is damaged: line 3 does not chain/);
-      assert.match(result.stderr, /guard repair --journal/);
+      assert.match(result.stderr, /guard repair --mission \S+ --journal/);
     }
   });
 });

@@ -275,7 +275,7 @@ describe('failing closed', () => {
   test('a damaged journal denies writes to the mission and StartMissionRun until it is repaired', async () => {
     writeFileSync(statePaths(box).journal, 'garbage that is not a journal\n{"v":1}\n');
     const create = await hook(payload('Create', { file_path: 'features.json', content: goodText }));
-    assertDenied(create, /^mission guard denied this call: the journal .* is damaged/, /guard repair --journal/, /A human must repair the journal first/);
+    assertDenied(create, /^mission guard denied this call: the journal .* is damaged/, /guard repair --mission \S+ --journal/, /A human must repair the journal first/);
     assert.equal(readFileSync(featuresFile(), 'utf8'), goodText);
     const unrelated = await hook(payload('Read', { file_path: 'features.json' }));
     assert.equal(unrelated.code, 0, 'calls that do not touch mission state are not affected');
