@@ -63,7 +63,7 @@ export async function commitWrite(store: MissionStore, path: string, bytes: Buff
       await staged.commit();
     } catch (error) {
       staged.abandon();
-      throw new GuardError('STATE_IO', `${path} was journaled as accepted (#${entry.seq}) but could not be renamed into place: ${(error as Error).message}. The next guardian start restores it; or run: guard repair --mission ${shellQuote(store.paths.missionDir)} --restore ${shellQuote(path)}`, { cause: error });
+      throw new GuardError('STATE_IO', `${path} was journaled as accepted (#${entry.seq}) but could not be renamed into place: ${(error as Error).message}. The journal is ahead of the file; put the journaled version in place with: guard repair --mission ${shellQuote(store.paths.missionDir)} --restore ${shellQuote(path)}`, { cause: error });
     }
     return { kind: 'accepted', path, entry, transitions: verdict.transitions, unchanged: previous?.bytes.equals(bytes) === true };
   }
