@@ -19,7 +19,7 @@ import { hash } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { mkdir, open, readFile, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { GENESIS_PREV, type EntryBody, type JournalEntry } from '../core/entries.js';
+import { ENTRY_KINDS, GENESIS_PREV, type EntryBody, type JournalEntry } from '../core/entries.js';
 import { shellQuote } from '../core/freeze.js';
 import type { Digest } from '../core/types.js';
 import { errnoOf, GuardError, isGuardError } from '../errors.js';
@@ -71,10 +71,16 @@ export async function readJournal(file: string, from: JournalCursor = START): Pr
   return parseJournal(data, from, file);
 }
 
+const KNOWN_KINDS: ReadonlySet<string> = new Set(ENTRY_KINDS);
+
 // Verify a chunk of journal bytes that starts right after `from`.
 export function parseJournal(data: Buffer, from: JournalCursor, file: string): JournalRead {
   const read = scanJournal(data, from);
   if (read.broken !== null) throw corrupt(file, read.broken.why);
+  const unknown = read.entries.find((entry) => !KNOWN_KINDS.has(entry.kind));
+  if (unknown !== undefined) {
+    throw new GuardError('STATE_IO', `journal ${file} line ${unknown.seq} is a "${unknown.kind}" entry, which this version of mission guard does not know (a newer guard wrote it?); the journal is intact, but this guard cannot act on it: upgrade mission guard`);
+  }
   return read;
 }
 

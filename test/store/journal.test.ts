@@ -155,6 +155,16 @@ describe('a damaged journal is refused until repaired', () => {
     });
   }
 
+  test('an intact entry of a kind this version does not know is refused with its own message (STATE_IO)', async () => {
+    await appendMany(openJournal(), 2);
+    const raw = lines();
+    const future = JSON.stringify({ v: 1, seq: 3, at: '2026-11-26T10:00:00.000Z', prev: hashLine(raw[1] as string), kind: 'from-a-newer-guard' });
+    appendFileSync(file, `${future}\n`);
+    const refuse = (error: Error & { code?: string }) => error.code === 'STATE_IO' && /line 3 is a "from-a-newer-guard" entry, which this version of mission guard does not know/.test(error.message);
+    await assert.rejects(openJournal().open(), refuse);
+    await assert.rejects(readAll(file), refuse);
+  });
+
   test('a journal cut shorter than what a reader already verified is refused', async () => {
     const journal = openJournal();
     await journal.open();
