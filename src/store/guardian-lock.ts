@@ -1,7 +1,7 @@
 // The guardian lock: one guardian per mission. proper-lockfile (mkdir-based) plus an owner file,
 // so a second guardian can name the holder, and a lock left by a dead process on this host is
 // recovered at once instead of after the stale window (DESIGN.md §4).
-import { rmSync, unlinkSync } from 'node:fs';
+import { rmSync, statSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import lockfile from 'proper-lockfile';
 import { errnoOf, GuardError } from '../errors.js';
@@ -66,15 +66,25 @@ async function takeLock(paths: MissionStatePaths, ownerFile: string, onCompromis
     }
   }
   const current = readOwner(ownerFile) ?? holder;
-  const who = current === undefined ? 'another guardian' : `guardian pid ${current.pid} on ${current.host} (${current.mode}, since ${current.since})`;
+  const starting = current !== undefined && current.host === hostname() && !isAlive(current.pid); // its owner file is not written yet
+  const who = current === undefined || starting ? 'another guardian (starting up)' : `guardian pid ${current.pid} on ${current.host} (${current.mode}, since ${current.since})`;
   throw new GuardError('LOCK_HELD', `mission ${paths.missionDir} is already guarded by ${who}. Stop that guardian first, or inspect it with: guard status --mission ${paths.missionDir}`);
 }
 
 // Remove a lock whose holder is dead, re-reading the owner file first: a guardian that recovered
 // the lock meanwhile has already written its own pid there. (A race remains only between another
 // guardian's mkdir and its owner write, a few microseconds.)
+// Remove the lock of a dead holder, unless the lock dir is younger than the owner file: then a
+// new guardian has just taken it (after its own takeover, or a stale removal) and has not yet
+// written its owner file. Where the filesystem keeps no birth time it reads as 0 (take over).
 function removeDeadLock(lockDir: string, ownerFile: string, deadPid: number): void {
-  if (readOwner(ownerFile)?.pid === deadPid) rmSync(lockDir, { recursive: true, force: true });
+  if (readOwner(ownerFile)?.pid !== deadPid) return;
+  try {
+    if (statSync(lockDir).birthtimeMs > statSync(ownerFile).mtimeMs) return;
+  } catch {
+    return; // the lock or the owner file is gone already: take the lock the normal way
+  }
+  rmSync(lockDir, { recursive: true, force: true });
 }
 
 function unlinkQuietly(file: string): void {

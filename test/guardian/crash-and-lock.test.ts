@@ -1,7 +1,7 @@
 // One guardian per mission, and crash safety: a guardian SIGKILLed at any step of an incident
 // is finished by the next start from the journal.
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { createMission, featureText } from '../../src/demo/droid-files.js';
@@ -62,6 +62,20 @@ describe('the guardian lock', () => {
     const second = await startWatch(box);
     assert.ok(Date.now() - started < 15_000, 'did not wait out the 30 s stale window');
     await stopGuard(second);
+  });
+
+  test("a dead holder's lock taken over by a guardian that has not yet written its owner file is left alone", async () => {
+    const first = await startWatch(box);
+    await stopGuard(first, 'SIGKILL');
+    // What a second guardian's takeover looks like in its first milliseconds: the dead holder's
+    // lock removed and a fresh one made, the owner file still the dead holder's.
+    const lockDir = statePaths(box).guardianLock;
+    rmSync(lockDir, { recursive: true });
+    mkdirSync(lockDir);
+    const third = await runGuard(box, ['watch', box.mission]);
+    assert.equal(third.code, 4, third.stdout + third.stderr);
+    assert.match(third.stderr, /already guarded by another guardian \(starting up\)/);
+    assert.equal(existsSync(lockDir), true, 'the fresh lock is not removed');
   });
 
   test('SIGTERM and SIGINT stop cleanly and journal it', async () => {
