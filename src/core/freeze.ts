@@ -23,9 +23,22 @@ export function pausedStateText(doc: unknown, now: Date): string | undefined {
   return `${JSON.stringify({ ...doc, state: 'paused', updatedAt: now.toISOString() }, null, 2)}\n`;
 }
 
+const PAUSE_REASON_PREFIX = 'mission guard: ';
+
 // The progress-log line droid itself writes when a mission pauses.
 export function pausedLogLine(reason: string, now: Date): string {
-  return `${JSON.stringify({ type: 'mission_paused', timestamp: now.toISOString(), pauseReason: `mission guard: ${reason}` })}\n`;
+  return `${JSON.stringify({ type: 'mission_paused', timestamp: now.toISOString(), pauseReason: `${PAUSE_REASON_PREFIX}${reason}` })}\n`;
+}
+
+// Whether the log's last line is already the guard's `mission_paused` (nothing happened since).
+export function endsWithGuardPause(log: string): boolean {
+  const last = log.trimEnd().split('\n').at(-1) ?? '';
+  try {
+    const line: unknown = JSON.parse(last);
+    return isRecord(line) && line.type === 'mission_paused' && typeof line.pauseReason === 'string' && line.pauseReason.startsWith(PAUSE_REASON_PREFIX);
+  } catch {
+    return false;
+  }
 }
 
 export function shellQuote(text: string): string {

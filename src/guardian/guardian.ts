@@ -19,7 +19,7 @@
  */
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { pausedLogLine, pausedStateText, sentinelText, type Frozen } from '../core/freeze.js';
+import { endsWithGuardPause, pausedLogLine, pausedStateText, sentinelText, type Frozen } from '../core/freeze.js';
 import type { ArtifactSpec } from '../core/judge.js';
 import { openIncidents, type Incident } from '../core/replay.js';
 import { digestOf, type Digest, type Issue } from '../core/types.js';
@@ -320,20 +320,23 @@ export class Guardian {
     }
   }
 
-  // droid: state.json -> paused and a mission_paused line, both judged and journaled first.
-  // Nothing is written when state.json is already paused (a restart while frozen).
+  // droid: state.json -> paused and a mission_paused line, both judged and journaled first;
+  // each only where it is not already so.
   async #pauseScheduler(incident: number): Promise<void> {
     const reason = this.store.state.freeze.kind === 'frozen' ? this.store.state.freeze.reason : 'mission frozen';
     const now = this.#now();
     const done: string[] = [];
     const state = await this.#currentGood('state.json', (doc) => pausedStateText(doc, now));
-    if (state === 'unchanged') return;
-    if (state !== undefined && (await this.#guardWrite('state.json', state, (good, bytes) => compareAndSwap(this.#abs('state.json'), good.digest, bytes).then((result) => result.swapped)))) {
+    if (state !== undefined && state !== 'unchanged' && (await this.#guardWrite('state.json', state, (good, bytes) => compareAndSwap(this.#abs('state.json'), good.digest, bytes).then((result) => result.swapped)))) {
       done.push('state.json set to paused');
     }
+    // One line per pause: none when the log already ends with ours (a restart while frozen), one
+    // when a crash came between the two writes or droid went on writing.
     const log = await this.#currentGood('progress_log.jsonl', (_doc, good) => {
-      const separator = good.bytes.length > 0 && good.bytes[good.bytes.length - 1] !== 0x0a ? '\n' : '';
-      return `${good.bytes.toString('utf8')}${separator}${pausedLogLine(reason, now)}`;
+      const text = good.bytes.toString('utf8');
+      if (endsWithGuardPause(text)) return undefined;
+      const separator = text.length > 0 && !text.endsWith('\n') ? '\n' : '';
+      return `${text}${separator}${pausedLogLine(reason, now)}`;
     });
     if (log !== undefined && log !== 'unchanged' && (await this.#guardWrite('progress_log.jsonl', log, (good, bytes) => appendIfSize(this.#abs('progress_log.jsonl'), good.bytes.length, bytes.subarray(good.bytes.length))))) {
       done.push('mission_paused appended to progress_log.jsonl');

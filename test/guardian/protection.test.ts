@@ -19,6 +19,7 @@ import {
   sha,
   startWatch,
   statePaths,
+  stopGuard,
   stopTestGuard,
   until,
   type GuardProcess,
@@ -296,6 +297,27 @@ describe('the sentinel is a projection of the journal', () => {
     await runWriter(box, [{ op: 'delete', file: sentinel }]);
     await until(() => kinds(box, 'tamper').length > 0, 'tamper journaled');
     await until(() => existsSync(sentinel) && readFileSync(sentinel, 'utf8') === content, 'sentinel put back');
+  });
+});
+
+describe("droid's scheduler pause", () => {
+  const guardPauses = () => readFileSync(join(box.mission, 'progress_log.jsonl'), 'utf8').split('\n').filter((line) => line.includes('"mission_paused"') && line.includes('mission guard: '));
+
+  test('a state.json that is already paused still gets the mission_paused line, once, also across a restart', async () => {
+    const stateFile = join(box.mission, 'state.json');
+    const paused = `${JSON.stringify({ ...JSON.parse(readFileSync(stateFile, 'utf8')), state: 'paused' }, null, 2)}\n`;
+    await runWriter(box, [{ op: 'write', file: stateFile, text: paused }]);
+    await acceptedDigest(box, 'state.json', paused);
+
+    await expectRejectedAndRestored('features.json', '', goodText);
+    await until(() => kinds(box, 'scheduler-paused').length > 0, 'scheduler paused');
+    assert.equal(guardPauses().length, 1);
+    assert.equal(readFileSync(stateFile, 'utf8'), paused, 'state.json was paused already: not rewritten');
+
+    await stopGuard(guard as GuardProcess);
+    guard = await startWatch(box);
+    assert.equal(guardPauses().length, 1, 'a restart while frozen adds no second line');
+    assert.equal(kinds(box, 'scheduler-paused').length, 1);
   });
 });
 
