@@ -61,3 +61,9 @@ export function reportableError(error: unknown): GuardError | undefined {
   const isSystemError = code !== undefined && /^E[A-Z]+$/.test(code) && typeof (error as { syscall?: unknown }).syscall === 'string';
   return isSystemError ? new GuardError('STATE_IO', (error as Error).message, { cause: error }) : undefined;
 }
+
+// The exit status for `error`: its code's, or internal (70) for a bug.
+export function exitCodeOf(error: unknown): number {
+  const reportable = reportableError(error);
+  return reportable === undefined ? EXIT.internal : ERROR_CODES[reportable.code].exit;
+}

@@ -2,7 +2,7 @@
 // and turn signals and fatal guardian errors into a reason to stop.
 import { setFlagsFromString } from 'node:v8';
 import type { JournalEntry } from '../core/entries.js';
-import { ERROR_CODES, GuardError, reportableError } from '../errors.js';
+import { GuardError, reportableError } from '../errors.js';
 import type { Guardian } from '../guardian/guardian.js';
 import { Supervisor } from '../guardian/supervisor.js';
 import type { Profile } from '../profiles/profile.js';
@@ -117,7 +117,3 @@ export function errorLine(ctx: Context, error: Error): string {
   return `${ctx.print.c.red('internal error (a bug in mission guard)')}: ${error.stack ?? error.message}`;
 }
 
-export function exitCodeOf(error: Error): number {
-  const reportable = reportableError(error);
-  return reportable === undefined ? 70 : ERROR_CODES[reportable.code].exit;
-}

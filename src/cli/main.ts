@@ -1,7 +1,7 @@
 // The CLI entry: parse, dispatch, map errors to exit codes. Never calls process.exit and does
 // nothing on import, so tests can call `main` in-process.
 import { readFileSync } from 'node:fs';
-import { EXIT, ERROR_CODES, reportableError } from '../errors.js';
+import { EXIT, exitCodeOf, reportableError } from '../errors.js';
 import { createContext, parseCommand, type Command, type Options } from './command.js';
 import type { Io } from './render.js';
 
@@ -77,7 +77,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     const reportable = reportableError(error);
     if (reportable !== undefined) {
       ctx.print.err(`guard ${name}: ${reportable.message}`);
-      return ERROR_CODES[reportable.code].exit;
+      return exitCodeOf(reportable);
     }
     ctx.print.err(`guard ${name}: internal error (a bug in mission guard; please report it):\n${(error as Error).stack ?? String(error)}`);
     return EXIT.internal;

@@ -10,7 +10,7 @@ import { listMissionFiles } from '../guardian/file-io.js';
 import type { Profile } from '../profiles/profile.js';
 import { matchArtifact } from '../profiles/profile.js';
 import { isAlive, readOwner, type LockOwner } from '../store/lock-owner.js';
-import { naming, readJournal } from '../store/journal.js';
+import { namingMission, readJournal } from '../store/journal.js';
 import { DigestCache } from '../store/digest-cache.js';
 import { replayWithProjection, type StatusState } from '../store/projection.js';
 import { missionStatePaths, type MissionStatePaths } from '../store/paths.js';
@@ -39,9 +39,7 @@ export interface ArtifactHealth {
 // Read and verify a mission's journal; JOURNAL_CORRUPT when the chain is broken.
 export async function viewMission(guardHome: string, missionDir: string): Promise<MissionView> {
   const paths = statePathsOf(guardHome, missionDir);
-  const read = await readJournal(paths.journal).catch((error: unknown) => {
-    throw naming(paths.missionDir, error);
-  });
+  const read = await namingMission(paths.missionDir, readJournal(paths.journal));
   return { paths, entries: read.entries, state: replay(read.entries), tornBytes: read.torn?.length ?? 0, guardian: guardianOf(paths) };
 }
 
@@ -52,9 +50,7 @@ export type MissionSummary = Omit<MissionView, 'entries' | 'state'> & { state: S
 // long journal reads the cached state and verifies only the entries after it.
 export async function summarizeMission(guardHome: string, missionDir: string): Promise<MissionSummary> {
   const paths = statePathsOf(guardHome, missionDir);
-  const projection = await replayWithProjection(paths.journal, paths.projection, { features: false }).catch((error: unknown) => {
-    throw naming(paths.missionDir, error);
-  });
+  const projection = await namingMission(paths.missionDir, replayWithProjection(paths.journal, paths.projection, { features: false }));
   return { paths, state: projection.state, tornBytes: projection.torn?.length ?? 0, guardian: guardianOf(paths) };
 }
 

@@ -1,16 +1,10 @@
 // Which mission a command acts on: --mission, else GUARD_MISSION, else the current directory
 // when it looks like a mission dir (DESIGN.md §9).
 import { existsSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { GuardError } from '../errors.js';
-import { CONFIG_FILE, resolveProfile, type Profile } from '../profiles/profile.js';
+import { looksLikeMission, MISSION_MARKERS, resolveProfile, type Profile } from '../profiles/profile.js';
 import type { Context } from './command.js';
-
-export const MISSION_MARKERS = ['features.json', 'state.json', CONFIG_FILE];
-
-export function looksLikeMission(dir: string): boolean {
-  return MISSION_MARKERS.some((marker) => existsSync(join(dir, marker)));
-}
 
 // The mission dir as an absolute path; throws MISSION_NOT_FOUND with the way to name one.
 export function resolveMissionDir(ctx: Context, option: string | undefined): string {

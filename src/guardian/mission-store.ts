@@ -8,7 +8,7 @@ import { applyEntries, emptyState, evidenceOf, type MissionState } from '../core
 import { asMissionPath, type Digest } from '../core/types.js';
 import { GuardError } from '../errors.js';
 import { matchArtifact, type Profile } from '../profiles/profile.js';
-import { Journal, naming } from '../store/journal.js';
+import { Journal, namingMission } from '../store/journal.js';
 import { ObjectStore } from '../store/objects.js';
 import { missionStatePaths, type MissionStatePaths } from '../store/paths.js';
 
@@ -39,6 +39,7 @@ export class MissionStore {
   readonly journal: Journal;
   readonly state: MissionState = emptyState();
   readonly #goodCache = new Map<string, GoodVersion>();
+  readonly #specs = new Map<string, ArtifactSpec | undefined>();
   readonly #listeners: Array<(entries: JournalEntry[]) => void> = [];
 
   private constructor(paths: MissionStatePaths, profile: Profile, now: () => Date) {
@@ -62,9 +63,7 @@ export class MissionStore {
     }
     await mkdir(paths.dir, { recursive: true });
     const store = new MissionStore(paths, profile, now);
-    await store.journal.open().catch((error: unknown) => {
-      throw naming(paths.missionDir, error);
-    });
+    await namingMission(paths.missionDir, store.journal.open());
     return store;
   }
 
@@ -77,9 +76,13 @@ export class MissionStore {
     return this.journal.append(body);
   }
 
+  // Matched once per path: the guardian asks on every watcher event.
   specOf(path: string): ArtifactSpec | undefined {
-    const missionPath = asMissionPath(path);
-    return missionPath === undefined ? undefined : matchArtifact(this.profile, missionPath);
+    if (!this.#specs.has(path)) {
+      const missionPath = asMissionPath(path);
+      this.#specs.set(path, missionPath === undefined ? undefined : matchArtifact(this.profile, missionPath));
+    }
+    return this.#specs.get(path);
   }
 
   // The last good version of an artifact, from the cache or the object store.

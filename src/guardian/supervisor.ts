@@ -4,7 +4,7 @@ import { watch, type FSWatcher } from 'chokidar';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { isGuardError } from '../errors.js';
-import type { Profile } from '../profiles/profile.js';
+import { looksLikeMission, type Profile } from '../profiles/profile.js';
 import { Guardian, type GuardianOptions } from './guardian.js';
 
 export interface SupervisorOptions extends Omit<GuardianOptions, 'missionDir' | 'profile'> {
@@ -14,8 +14,6 @@ export interface SupervisorOptions extends Omit<GuardianOptions, 'missionDir' | 
   /** Called once per adopted mission, after its baseline. */
   onAdopted?: (guardian: Guardian) => void;
 }
-
-const MISSION_MARKERS = ['state.json', 'features.json', 'guard.config.json'];
 
 /**
  * chokidar reads a new directory before it watches it: marker files created in between are never
@@ -106,7 +104,7 @@ export class Supervisor {
     const started = this.#starting.get(dir);
     if (started !== undefined) return started;
     if (this.#stopped || this.guardians.has(dir) || this.#refused.has(dir)) return Promise.resolve(this.guardians.get(dir));
-    if (!MISSION_MARKERS.some((marker) => existsSync(join(dir, marker)))) return Promise.resolve(undefined);
+    if (!looksLikeMission(dir)) return Promise.resolve(undefined);
     const start = this.add(dir)
       .catch((error: unknown) => {
         if (!isGuardError(error) || error.code !== 'MISSION_NOT_FOUND') this.#refused.add(dir);

@@ -23,6 +23,13 @@ export interface Profile {
 }
 
 export const CONFIG_FILE = 'guard.config.json';
+
+/** Files whose presence makes a directory a mission dir (droid's, or a generic profile's). */
+export const MISSION_MARKERS = ['features.json', 'state.json', CONFIG_FILE];
+
+export function looksLikeMission(dir: string): boolean {
+  return MISSION_MARKERS.some((marker) => existsSync(join(dir, marker)));
+}
 export const SCHEMAS_DIR = fileURLToPath(new URL('../../../schemas/', import.meta.url));
 
 let droidProfile: Profile | undefined;

@@ -71,12 +71,10 @@ async function takeLock(paths: MissionStatePaths, ownerFile: string, onCompromis
   throw new GuardError('LOCK_HELD', `mission ${paths.missionDir} is already guarded by ${who}. Stop that guardian first, or inspect it with: guard status --mission ${paths.missionDir}`);
 }
 
-// Remove a lock whose holder is dead, re-reading the owner file first: a guardian that recovered
-// the lock meanwhile has already written its own pid there. (A race remains only between another
-// guardian's mkdir and its owner write, a few microseconds.)
-// Remove the lock of a dead holder, unless the lock dir is younger than the owner file: then a
-// new guardian has just taken it (after its own takeover, or a stale removal) and has not yet
-// written its owner file. Where the filesystem keeps no birth time it reads as 0 (take over).
+// Remove the lock of a dead holder. Not when the owner file names someone else now (they recovered
+// the lock meanwhile), nor when the lock dir is younger than the owner file: then a new guardian
+// has just taken it (after its own takeover, or a stale removal) and not yet written its owner
+// file. Where the filesystem keeps no birth time it reads as 0 (take over).
 function removeDeadLock(lockDir: string, ownerFile: string, deadPid: number): void {
   if (readOwner(ownerFile)?.pid !== deadPid) return;
   try {

@@ -194,10 +194,14 @@ function repairCommand(missionDir?: string): string {
   return missionDir === undefined ? 'guard repair --journal' : `guard repair --mission ${shellQuote(missionDir)} --journal`;
 }
 
-/** `error`, with the repair command it names completed with `missionDir` when it is JOURNAL_CORRUPT. */
-export function naming(missionDir: string, error: unknown): unknown {
-  if (!isGuardError(error) || error.code !== 'JOURNAL_CORRUPT') return error;
-  return new GuardError('JOURNAL_CORRUPT', error.message.replace(repairCommand(), repairCommand(missionDir)), { cause: error });
+/** `work`, with the repair command a JOURNAL_CORRUPT from it names completed with `missionDir`. */
+export async function namingMission<T>(missionDir: string, work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (!isGuardError(error) || error.code !== 'JOURNAL_CORRUPT') throw error;
+    throw new GuardError('JOURNAL_CORRUPT', error.message.replace(repairCommand(), repairCommand(missionDir)), { cause: error });
+  }
 }
 
 /** Called with every entry the journal learns about, in `seq` order: its own and other processes'. */

@@ -60,7 +60,7 @@ export class ObjectStore {
     } finally {
       removeQuietly(temp);
     }
-    await fsyncDir(join(this.#dir, digest.slice(0, 2)));
+    await fsyncDir(sub);
     return digest;
   }
 

@@ -17,14 +17,14 @@ import { mkdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { constants } from 'node:os';
 import { shellQuote } from '../../core/freeze.js';
-import { EXIT, GuardError } from '../../errors.js';
+import { EXIT, exitCodeOf, GuardError } from '../../errors.js';
 import type { Guardian } from '../../guardian/guardian.js';
 import { droidMissionsRoot, guardHookCommand } from '../../install/targets.js';
 import { exitStatusOf, launchChild, type Child, type ChildExit } from '../../run/child.js';
 import { writeSettingsOverlay, type SettingsOverlay } from '../../run/droid-settings.js';
 import { relaySignals, type SignalRelay } from '../../run/signals.js';
 import { defineCommand, type Context, type Parsed } from '../command.js';
-import { errorLine, exitCodeOf, parseSettleMs, startGuarding } from '../guarding.js';
+import { errorLine, parseSettleMs, startGuarding } from '../guarding.js';
 import { profileFor, profileOptions, resolveMissionDir } from '../mission.js';
 
 /** How long a child gets between SIGTERM and SIGKILL when the guard must stop it. */

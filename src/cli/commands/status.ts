@@ -5,7 +5,7 @@ import { defineCommand, jsonOption, missionOption } from '../command.js';
 import { profileFor, profileOptions, resolveMissionDir } from '../mission.js';
 import { artifactHealth, summarizeMission } from '../mission-view.js';
 import { issuesText } from '../render.js';
-import { shellQuote } from '../../core/freeze.js';
+import { shellQuote, type Frozen } from '../../core/freeze.js';
 
 export const statusCommand = defineCommand({
   name: 'status',
@@ -21,9 +21,9 @@ export const statusCommand = defineCommand({
     const frozen = state.freeze.kind === 'frozen';
     const mission = shellQuote(view.paths.missionDir);
     // A freeze from the start-up cross-check has no bad write to diff: verify names what disagrees.
-    const inspect = state.freeze.kind === 'frozen' && !state.incidents.has(state.freeze.incident) ? `guard verify --mission ${mission}` : `guard diff --mission ${mission} ${state.freeze.kind === 'frozen' ? state.freeze.path : ''}`;
-    const next = frozen
-      ? `${inspect} ; then: guard ack --mission ${mission} --note "..."`
+    const inspect = (freeze: Frozen) => (state.incidents.has(freeze.incident) ? `guard diff --mission ${mission} ${freeze.path}` : `guard verify --mission ${mission}`);
+    const next = state.freeze.kind === 'frozen'
+      ? `${inspect(state.freeze)} ; then: guard ack --mission ${mission} --note "..."`
       : view.guardian === undefined
         ? `guard watch ${mission}`
         : 'nothing to do';

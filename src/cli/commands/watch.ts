@@ -1,10 +1,11 @@
 // guard watch: the protection loop without a child, in the foreground, until Ctrl-C or SIGTERM.
 import { resolve } from 'node:path';
-import { EXIT } from '../../errors.js';
+import { EXIT, exitCodeOf } from '../../errors.js';
 import { defineCommand, jsonOption } from '../command.js';
-import { looksLikeMission, MISSION_MARKERS, profileFor, profileOptions, resolveMissionDir } from '../mission.js';
+import { profileFor, profileOptions, resolveMissionDir } from '../mission.js';
+import { looksLikeMission, MISSION_MARKERS } from '../../profiles/profile.js';
 import { shellQuote } from '../../core/freeze.js';
-import { errorLine, exitCodeOf, startGuarding, waitForStopSignal } from '../guarding.js';
+import { errorLine, startGuarding, waitForStopSignal } from '../guarding.js';
 
 export const watchCommand = defineCommand({
   name: 'watch',

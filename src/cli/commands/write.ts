@@ -7,7 +7,8 @@ import { writeArtifact } from '../../api.js';
 import { shellQuote } from '../../core/freeze.js';
 import { EXIT, GuardError, errnoOf } from '../../errors.js';
 import { defineCommand, jsonOption, missionOption, readStream, type Context } from '../command.js';
-import { looksLikeMission, profileFor, profileOptions, resolveMissionDir } from '../mission.js';
+import { profileFor, profileOptions, resolveMissionDir } from '../mission.js';
+import { looksLikeMission } from '../../profiles/profile.js';
 import { issuesText } from '../render.js';
 
 export const writeCommand = defineCommand({
