@@ -1,42 +1,15 @@
 // Reading artifacts as exact bytes, and the guard's compare-and-swap writes to the mission dir.
-import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { digestOf, type Digest } from '../core/types.js';
 import { errnoOf } from '../errors.js';
 import { fsyncDir, isTempSibling, writeFileAtomic } from '../store/atomic-write.js';
+import { readBytesOrNull } from '../store/file-bytes.js';
 
-/** Larger files are read only this far: enough to reject them by size and quarantine a prefix. */
-export const READ_CAP_BYTES = 512 * 1024 * 1024;
-
-// The bytes of a file, or null when it does not exist or is not a regular file (a directory, a
-// FIFO, a device: no version of an artifact). Sync, like the writes in atomic-write.ts: a
-// thread-pool round trip costs more than reading a mission file. Opened non-blocking, so a FIFO
-// put in place of an artifact cannot stall the guardian.
+// The bytes of a file, or null (see readBytesOrNull).
 export async function readOrNull(file: string): Promise<Buffer | null> {
-  let fd: number;
-  try {
-    fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-  } catch (error) {
-    const code = errnoOf(error);
-    if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR' || code === 'ENXIO') return null;
-    throw error;
-  }
-  try {
-    const stats = fstatSync(fd);
-    if (!stats.isFile()) return null;
-    if (stats.size <= READ_CAP_BYTES) return readFileSync(fd);
-    const prefix = Buffer.allocUnsafe(READ_CAP_BYTES);
-    let length = 0;
-    while (length < prefix.length) {
-      const read = readSync(fd, prefix, length, prefix.length - length, length);
-      if (read === 0) break;
-      length += read;
-    }
-    return prefix.subarray(0, length);
-  } finally {
-    closeSync(fd);
-  }
+  return readBytesOrNull(file);
 }
 
 export async function digestOrNull(file: string): Promise<Digest | null> {

@@ -14,6 +14,7 @@ import { readFileSync, statSync, type Stats } from 'node:fs';
 import { digestOf, type Digest } from '../core/types.js';
 import { errnoOf } from '../errors.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { readBytesOrNull } from './file-bytes.js';
 
 /** A file changed this recently (ms, by ctime) may change again without a visible stat change. */
 export const RACY_MS = 2000;
@@ -65,13 +66,8 @@ export class DigestCache {
       this.#seen.set(key, known);
       return known.digest;
     }
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(absolute);
-    } catch (error) {
-      if (isAbsent(error)) return null;
-      throw error;
-    }
+    const bytes = readBytesOrNull(absolute);
+    if (bytes === null) return null;
     const digest = digestOf(bytes);
     // The stat taken before the read names these bytes only if nothing wrote in between.
     if (bytes.length === stats.size && stats.ctimeMs < this.#now() - RACY_MS) {
