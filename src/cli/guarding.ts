@@ -8,6 +8,7 @@ import { Supervisor } from '../guardian/supervisor.js';
 import type { Profile } from '../profiles/profile.js';
 import type { Context } from './command.js';
 import { formatEntry, NOTABLE } from './render.js';
+import { DEFAULT_STUCK_MS } from '../watch/completion.js';
 
 export interface GuardingOptions {
   mode: string;
@@ -16,6 +17,7 @@ export interface GuardingOptions {
   quiet: boolean;
   hooks: boolean;
   settleMs: string | undefined;
+  stuckMs?: string | undefined;
   profileFor: (dir: string) => Profile;
   /** Also called with every journal entry, after it is shown (guard run's --suspend-child). */
   onEntries?: (dir: string, entries: JournalEntry[]) => void;
@@ -26,9 +28,17 @@ export interface GuardingOptions {
 export const DEFAULT_SETTLE_MS = 50;
 
 export function parseSettleMs(text: string | undefined): number {
-  if (text === undefined) return DEFAULT_SETTLE_MS;
+  return parseMs('--settle-ms', text, DEFAULT_SETTLE_MS, 0, 60_000);
+}
+
+export function parseStuckMs(text: string | undefined): number {
+  return parseMs('--stuck-ms', text, DEFAULT_STUCK_MS, 100, 3_600_000);
+}
+
+function parseMs(option: string, text: string | undefined, fallback: number, min: number, max: number): number {
+  if (text === undefined) return fallback;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 0 || value > 60_000) throw new GuardError('USAGE', `--settle-ms must be a whole number of milliseconds between 0 and 60000 (got "${text}")`);
+  if (!Number.isInteger(value) || value < min || value > max) throw new GuardError('USAGE', `${option} must be a whole number of milliseconds between ${min} and ${max} (got "${text}")`);
   return value;
 }
 
@@ -58,6 +68,7 @@ export function startGuarding(ctx: Context, options: GuardingOptions) {
   const supervisor = new Supervisor({
     guardHome: ctx.guardHome,
     settleMs: parseSettleMs(options.settleMs),
+    stuckMs: parseStuckMs(options.stuckMs),
     mode: options.mode,
     hooks: options.hooks,
     // Crash-safety tests kill the guard at an exact step (README "Testing aids").

@@ -79,7 +79,8 @@ export type IssueCode =
   | 'append-only'
   | 'write-once'
   | 'evidence'
-  | 'deleted';
+  | 'deleted'
+  | 'stuck-writer';
 
 /** One reason a version was rejected. `pointer` is a JSON pointer ('' = whole document). */
 export interface Issue {

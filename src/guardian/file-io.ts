@@ -1,5 +1,5 @@
 // Reading artifacts as exact bytes, and the guard's compare-and-swap writes to the mission dir.
-import { readdirSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { digestOf, type Digest } from '../core/types.js';
@@ -17,20 +17,34 @@ export async function digestOrNull(file: string): Promise<Digest | null> {
   return bytes === null ? null : digestOf(bytes);
 }
 
+export interface SwapOptions {
+  /** As in writeFileAtomic. */
+  durable?: boolean;
+  /** Runs right before the swap, after the bytes compared: false means a writer holds the file. */
+  free?: () => boolean;
+}
+
+export type SwapResult = { swapped: true } | { swapped: false; found: Digest | null; busy?: true };
+
 /**
  * Replace `file` with `bytes` (null = remove it) only if it still holds exactly `expected`
- * (null = absent). The check runs after the new bytes are in a temp sibling, right before the
- * rename, so the window in which a concurrent writer could be clobbered is a few microseconds.
- * Returns the digest found when the swap was refused. `durable: false` as in writeFileAtomic.
+ * (null = absent) and, with `free`, nobody holds it open for writing (a rename under a live
+ * writer sends the writer's bytes into an unlinked inode). The checks run after the new bytes are
+ * in a temp sibling, right before the rename, so the window in which a concurrent writer could be
+ * clobbered is a few microseconds. Returns what was found when the swap was refused.
  */
-export async function compareAndSwap(file: string, expected: Digest | null, bytes: Uint8Array | null, { durable = true } = {}): Promise<{ swapped: true } | { swapped: false; found: Digest | null }> {
+export async function compareAndSwap(file: string, expected: Digest | null, bytes: Uint8Array | null, { durable = true, free }: SwapOptions = {}): Promise<SwapResult> {
   let found: Digest | null = expected;
+  let busy = false;
   const stillExpected = async () => {
     found = await digestOrNull(file);
-    return found === expected;
+    if (found !== expected) return false;
+    busy = free !== undefined && !free();
+    return !busy;
   };
+  const refused = (): SwapResult => (busy ? { swapped: false, found, busy: true } : { swapped: false, found });
   if (bytes === null) {
-    if (!(await stillExpected())) return { swapped: false, found };
+    if (!(await stillExpected())) return refused();
     try {
       await unlink(file);
     } catch (error) {
@@ -39,7 +53,33 @@ export async function compareAndSwap(file: string, expected: Digest | null, byte
     if (durable) await fsyncDir(dirname(file));
     return { swapped: true };
   }
-  return (await writeFileAtomic(file, bytes, { beforeRename: stillExpected, durable })) ? { swapped: true } : { swapped: false, found };
+  return (await writeFileAtomic(file, bytes, { beforeRename: stillExpected, durable })) ? { swapped: true } : refused();
+}
+
+/**
+ * Cut `file` back to its first `length` bytes, in place, only if it still holds exactly
+ * `expected` and nobody holds it open for writing: the removal of a bad tail from an append-only
+ * log. In place, so a writer that opens the log to append later still appends to this file.
+ */
+export function truncateIfExactly(file: string, expected: Digest, length: number, free: () => boolean): SwapResult {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDWR | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    if (errnoOf(error) === 'ENOENT') return { swapped: false, found: null };
+    throw error;
+  }
+  try {
+    if (!fstatSync(fd).isFile()) return { swapped: false, found: null };
+    const found = digestOf(readFileSync(fd));
+    if (found !== expected) return { swapped: false, found };
+    if (!free()) return { swapped: false, found, busy: true };
+    ftruncateSync(fd, length);
+    fsyncSync(fd);
+    return { swapped: true };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 // Append `line` only if the file still has `expectedSize` bytes (an append-only log's CAS).

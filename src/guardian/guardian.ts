@@ -1,44 +1,49 @@
 /**
  * The guardian of one mission dir (DESIGN.md §7): lock, baseline, watch, judge every version,
- * and react to a rejected write.
+ * and hand a final rejected version to the reactions.
  *
  * Theory of operation:
- * - Every watcher event is a hint for one path. A hint runs a check at once (checks of one path
- *   never overlap; a hint during a check re-runs it afterwards) and re-arms a trailing check
- *   `settleMs` later. So the last version of any burst is always read after the burst ends.
+ * - Every watcher event is a hint for one path. A hint queues a check of the path (checks of one
+ *   path run one at a time; at most one waits behind the running one) and re-arms a trailing
+ *   check shortly after, so the last version of any burst is read after the burst ends.
  * - A check hashes the bytes. The last good digest needs nothing; anything else is judged
- *   against last good. An accepted version is snapshotted and journaled at once. A rejected
- *   version is only acted on once the path has been quiet for `settleMs` (droid truncates, then
- *   writes): until then the trailing check will look again.
- * - A rejection runs, in order: quarantine the bytes, journal `write-rejected`, journal `frozen`
- *   and write the sentinel, compare-and-swap restore of last good (never over a newer write),
- *   journal the outcome, pause droid's scheduler. Each step is journaled before the next, so a
- *   crash anywhere is finished by `recover()` on the next start.
- * - The guard's own writes (restores, pauses, `guard write`) are journaled before they land, so
- *   the check that follows sees the last good digest and does nothing.
+ *   against last good. An accepted version is snapshotted and journaled at once.
+ * - A rejected version is acted on only once it is final (src/watch/completion.ts): nobody holds
+ *   the file open for writing and, for a version cut short, the path has been quiet a moment.
+ *   Until then the check asks again later. Before acting it re-reads: only bytes that are still
+ *   on disk are acted on.
+ * - The reaction (src/guardian/reactions.ts) runs outside the check, one at a time per mission;
+ *   its writes to a path run in that path's queue, so no check of the path sees a half-done one.
  */
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { endsWithGuardPause, pausedLogLine, pausedStateText, sentinelText, type Frozen } from '../core/freeze.js';
+import type { JournalEntry } from '../core/entries.js';
 import type { ArtifactSpec } from '../core/judge.js';
-import { openIncidents, type Incident } from '../core/replay.js';
+import type { Incident } from '../core/replay.js';
+import { salvageLog } from '../core/salvage.js';
 import { digestOf, type Digest, type Issue } from '../core/types.js';
 import { GuardError } from '../errors.js';
 import type { Profile } from '../profiles/profile.js';
+import { readBytesOrNull, readFileVersion } from '../store/file-bytes.js';
 import { acquireGuardianLock, type GuardianLock } from '../store/guardian-lock.js';
 import { SENTINEL } from '../store/paths.js';
+import { decideCompletion, isComplete, type CompletionLimits } from '../watch/completion.js';
 import { watchMission, type MissionWatcher } from '../watch/mission-watcher.js';
-import { appendIfSize, compareAndSwap, listMissionFiles, readOrNull } from './file-io.js';
-import { inspectMission } from './inspect.js';
+import { probeWriters } from '../watch/open-writers.js';
 import { MissionStore } from './mission-store.js';
-import type { JournalEntry } from '../core/entries.js';
+import { Reactions, type Stuck } from './reactions.js';
+import { baseline } from './startup.js';
 
 export interface GuardianOptions {
   missionDir: string;
   guardHome: string;
   profile: Profile;
-  /** How long an invalid file must stay unchanged before it is rejected. */
+  /** Where open-for-writing cannot be read: how long a rejected version must stay unchanged. */
   settleMs: number;
+  /** How long an incomplete version must stay quiet once nobody writes it (Linux). */
+  debounceMs?: number;
+  /** How long a writer may keep a rejected version open before it counts as stuck. */
+  stuckMs?: number;
   /** Recorded in the journal and the lock owner: 'watch' or 'run'. */
   mode: string;
   /** Flag artifact changes that no hook approved (`unhooked-write`). */
@@ -55,26 +60,35 @@ export interface GuardianOptions {
 /** Node may fire a timer up to a millisecond early; a check that finds the path not yet quiet re-arms. */
 const TRAILING_MARGIN_MS = 1;
 
-/** A version the guard is about to write over a file that holds `good`. */
-interface NextVersion {
-  spec: ArtifactSpec;
-  good: { digest: Digest; bytes: Buffer };
-  bytes: Buffer;
+/**
+ * After the last event of a burst the path is read once more (a safety net: every write raises an
+ * event after its bytes land, but events can coalesce). Not the settle window: completion is
+ * decided by src/watch/completion.ts.
+ */
+const TRAILING_CHECK_MS = 50;
+
+/** A rejected version's judgement, kept while it waits to be final (not judged twice). */
+interface Judged {
+  digest: Digest | null;
+  seq: number;
+  issues: Issue[];
+  complete: boolean;
+  /** performance.now() when this version was first seen rejected. */
+  since: number;
 }
 
 export class Guardian {
   readonly store: MissionStore;
+  readonly limits: CompletionLimits;
   readonly #options: GuardianOptions;
-  readonly #now: () => Date;
+  readonly #reactions: Reactions;
   readonly #lastHint = new Map<string, number>();
   readonly #timers = new Map<string, NodeJS.Timeout>();
-  readonly #running = new Map<string, Promise<void>>();
-  readonly #dirty = new Set<string>();
-  /** Bad versions already handled and still on disk (no last good to restore): judged once. */
-  readonly #rejectedOnDisk = new Map<string, Digest | null>();
-  /** The issues of a bad version waiting to settle, judged at journal `seq`: not judged twice. */
-  readonly #unsettled = new Map<string, { digest: Digest | null; seq: number; issues: Issue[] }>();
-  #reactions: Promise<unknown> = Promise.resolve();
+  readonly #queues = new Map<string, Promise<void>>();
+  readonly #queued = new Set<string>();
+  readonly #judged = new Map<string, Judged>();
+  /** The inode each artifact was last read from: a new one means it was replaced by a rename. */
+  readonly #inodes = new Map<string, number>();
   #idleWaiters: Array<() => void> = [];
   #watcher: MissionWatcher | undefined;
   #lock: GuardianLock | undefined;
@@ -83,7 +97,17 @@ export class Guardian {
   private constructor(store: MissionStore, options: GuardianOptions) {
     this.store = store;
     this.#options = options;
-    this.#now = options.now ?? (() => new Date());
+    this.limits = { settleMs: options.settleMs, debounceMs: options.debounceMs ?? options.settleMs, stuckMs: options.stuckMs ?? 10_000 };
+    this.#reactions = new Reactions({
+      store,
+      limits: this.limits,
+      now: options.now ?? (() => new Date()),
+      inQueue: (path, task) => this.#inQueue(path, task),
+      check: (path) => this.#check(path),
+      hint: (path) => this.#hint(path),
+      idle: () => this.#settled(),
+      hooks: options.hooks,
+    });
   }
 
   get missionDir(): string {
@@ -114,7 +138,7 @@ export class Guardian {
       await store.append({ kind: 'guard-started', pid: process.pid, host: hostname(), profile: options.profile.name, mode: options.mode });
       guardian.#watcher = watchMission(store.paths.missionDir, (path) => guardian.#hint(path), fail);
       await guardian.#watcher.ready;
-      await guardian.#baseline();
+      await baseline({ store, reactions: guardian.#reactions, hint: (path) => guardian.#hint(path), whenIdle: () => guardian.whenIdle() });
     } catch (error) {
       await guardian.#watcher?.close();
       await guardian.#lock.release();
@@ -130,19 +154,19 @@ export class Guardian {
     for (const timer of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
     await this.#watcher?.close();
-    await Promise.allSettled([...this.#running.values(), this.#reactions]);
+    await Promise.allSettled([...this.#queues.values(), this.#reactions.idle()]);
     await this.store.append({ kind: 'guard-stopped', pid: process.pid, reason }).catch(() => undefined);
     await this.#lock?.release();
   }
 
-  /** Resolves when no check is running and no trailing check is pending (tests, baseline). */
+  /** Resolves when no check or reaction is running or pending (tests, baseline). */
   whenIdle(): Promise<void> {
     if (this.#isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
   #isIdle(): boolean {
-    return this.#running.size === 0 && this.#timers.size === 0;
+    return this.#queues.size === 0 && this.#timers.size === 0 && this.#reactions.pending === 0;
   }
 
   #settled(): void {
@@ -158,41 +182,47 @@ export class Guardian {
     // guardian busy (the baseline waits until nothing is pending).
     if (path !== SENTINEL && this.store.specOf(path) === undefined) return;
     this.#lastHint.set(path, performance.now());
-    this.#trailing(path, this.#options.settleMs);
-    this.#run(path);
+    this.#later(path, TRAILING_CHECK_MS);
+    this.#queueCheck(path);
   }
 
-  // (Re-)arm the trailing check of `path`, `delayMs` from now.
-  #trailing(path: string, delayMs: number): void {
+  // (Re-)arm the next check of `path`, `delayMs` from now (a trailing check, or a re-check of a
+  // version that is not final yet).
+  #later(path: string, delayMs: number): void {
     clearTimeout(this.#timers.get(path));
     this.#timers.set(
       path,
       setTimeout(() => {
         this.#timers.delete(path);
-        this.#run(path);
+        this.#queueCheck(path);
         this.#settled();
       }, delayMs + TRAILING_MARGIN_MS),
     );
   }
 
-  #run(path: string): void {
-    if (this.#stopped) return;
-    if (this.#running.has(path)) {
-      this.#dirty.add(path);
-      return;
-    }
-    const run = (async () => {
-      do {
-        this.#dirty.delete(path);
-        await this.#check(path);
-      } while (this.#dirty.has(path) && !this.#stopped);
-    })()
-      .catch((error: unknown) => this.#fail(error as Error))
-      .finally(() => {
-        this.#running.delete(path);
-        this.#settled();
-      });
-    this.#running.set(path, run);
+  #queueCheck(path: string): void {
+    if (this.#stopped || this.#queued.has(path)) return;
+    this.#queued.add(path);
+    this.#inQueue(path, () => {
+      this.#queued.delete(path);
+      return this.#check(path);
+    }).catch((error: unknown) => this.#fail(error as Error));
+  }
+
+  // Run `task` in the queue of `path`: after every check and guard write of the path before it.
+  #inQueue<T>(path: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.#queues.get(path) ?? Promise.resolve();
+    const run = previous.then(task);
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#queues.set(path, tail);
+    void tail.then(() => {
+      if (this.#queues.get(path) === tail) this.#queues.delete(path);
+      this.#settled();
+    });
+    return run;
   }
 
   #fail(error: Error): void {
@@ -205,252 +235,72 @@ export class Guardian {
   }
 
   async #check(path: string): Promise<void> {
-    if (path === SENTINEL) return this.#checkSentinel(true);
+    if (this.#stopped) return;
+    if (path === SENTINEL) return this.#reactions.checkSentinel(true);
     const spec = this.store.specOf(path);
     if (spec === undefined) return;
-    // Quiet time counts up to the read, not to the verdict: a slow journal sync must not make a
-    // read taken mid-write (droid truncates, then writes) look settled.
-    const readAt = performance.now(); // monotonic: a wall-clock jump must not shorten or stretch the settle window
-    const bytes = await readOrNull(this.#abs(path));
+    // Quiet time counts up to the read, not to the verdict (monotonic: a wall-clock jump must
+    // not shorten or stretch it).
+    const readAt = performance.now();
+    const version = readFileVersion(this.#abs(path));
+    const bytes = version?.bytes ?? null;
     const digest = bytes === null ? null : digestOf(bytes);
-    if (this.#isKnown(path, digest)) return;
+    const replaced = version !== null && this.#inodes.has(path) && this.#inodes.get(path) !== version.ino;
+    if (version !== null) this.#inodes.set(path, version.ino);
+    if (this.#reactions.isKnown(path, digest)) return this.#forget(path);
     await this.store.journal.sync(); // a `guard write` or `guard ack` from another process?
-    if (this.#isKnown(path, digest)) return;
+    if (this.#reactions.isKnown(path, digest)) return this.#forget(path);
 
     if (spec.role === 'tracked') return this.store.recordTracked(path, spec, bytes, await this.store.lastGood(path, spec));
     const seq = this.store.state.seq;
-    let judged = this.#unsettled.get(path);
+    let judged = this.#judged.get(path);
     if (judged?.digest !== digest || judged.seq !== seq) {
       const { verdict, previous, basis } = await this.store.judge(path, spec, bytes);
       if (verdict.kind === 'accepted') {
-        this.#unsettled.delete(path);
+        this.#forget(path);
         const entry = await this.store.recordAccepted(path, spec, bytes, verdict, previous, 'watcher', { basis });
-        if (entry === null) {
-          this.#dirty.add(path); // another process changed what the verdict rests on: judge again
-          return;
-        }
-        this.#rejectedOnDisk.delete(path);
-        await this.#afterAccepted(path, digest, verdict.doc);
+        if (entry === null) return this.#queueCheck(path); // another process changed what the verdict rests on
+        this.#reactions.accepted(path, digest, verdict.doc, replaced);
         return;
       }
-      judged = { digest, seq, issues: verdict.issues };
+      if (await this.#acceptValidPrefix(path, spec, bytes)) return this.#queueCheck(path);
+      judged = { digest, seq, issues: verdict.issues, complete: isComplete(spec, bytes, verdict.issues), since: judged?.digest === digest ? judged.since : readAt };
+      this.#judged.set(path, judged);
     }
     const pending = this.#pendingIncident(path, digest);
-    const quietFor = readAt - (this.#lastHint.get(path) ?? 0);
-    if (pending === undefined && quietFor < this.#options.settleMs) {
-      this.#unsettled.set(path, judged);
-      if (!this.#timers.has(path)) this.#trailing(path, this.#options.settleMs - quietFor); // a timer that fired early
-      return; // not settled yet: the trailing check looks again
+    let stuck: Stuck | undefined;
+    if (pending === undefined) {
+      const writers = probeWriters(this.#abs(path));
+      const decision = decideCompletion({ complete: judged.complete, writers, quietMs: readAt - (this.#lastHint.get(path) ?? 0), seenMs: performance.now() - judged.since }, this.limits);
+      if (decision.kind === 'wait') return this.#later(path, decision.recheckMs);
+      // Never act on a stale read: let queued watcher events in, then look at the bytes again.
+      await new Promise((resolve) => setImmediate(resolve));
+      const now = readBytesOrNull(this.#abs(path));
+      if ((now === null ? null : digestOf(now)) !== digest) return this.#queueCheck(path);
+      stuck = decision.stuck;
     }
-    this.#unsettled.delete(path);
-    const { issues } = judged;
-    await this.#react(() => this.#reject(path, spec, bytes, digest, issues, pending));
+    this.#forget(path);
+    this.#reactions.reject({ path, spec, bytes, digest, issues: judged.issues, pending, stuck });
   }
 
-  // The version on disk needs no judging: it is last good, or a bad version already handled.
-  #isKnown(path: string, digest: Digest | null): boolean {
-    const artifact = this.store.state.artifacts.get(path);
-    if (artifact === undefined ? digest === null : artifact.lastGood === digest) {
-      this.#rejectedOnDisk.delete(path);
-      return true;
-    }
-    if (this.#rejectedOnDisk.has(path)) return this.#rejectedOnDisk.get(path) === digest;
-    // A bad first version stays on disk while frozen; after a restart it is not judged again,
-    // unless a crash left its incident pending (then the reaction is finished).
-    const decided = artifact === undefined && [...this.store.state.incidents.values()].some((incident) => incident.open && incident.path === path && incident.digest === digest && incident.outcome !== 'pending');
-    if (decided) this.#rejectedOnDisk.set(path, digest);
-    return decided;
+  // An append-only log whose new part starts with valid complete lines: those lines are accepted
+  // (their evidence journaled) before the rest is judged, so a bad tail never takes them along.
+  async #acceptValidPrefix(path: string, spec: ArtifactSpec, bytes: Buffer | null): Promise<boolean> {
+    const previous = await this.store.lastGood(path, spec);
+    const salvage = salvageLog(spec, previous, bytes);
+    if (salvage === undefined || previous === undefined || salvage.prefix.length <= previous.bytes.length) return false;
+    const prefix = Buffer.from(salvage.prefix);
+    const judged = await this.store.judge(path, spec, prefix);
+    if (judged.verdict.kind !== 'accepted') return false;
+    await this.store.recordAccepted(path, spec, prefix, judged.verdict, judged.previous, 'watcher', { basis: judged.basis });
+    return true;
+  }
+
+  #forget(path: string): void {
+    this.#judged.delete(path);
   }
 
   #pendingIncident(path: string, digest: Digest | null): Incident | undefined {
     return [...this.store.state.incidents.values()].find((incident) => incident.path === path && incident.digest === digest && incident.outcome === 'pending');
   }
-
-  async #afterAccepted(path: string, digest: Digest | null, doc: unknown): Promise<void> {
-    const state = this.store.state;
-    if (this.#options.hooks && digest !== null && !(state.hookApproved.get(path) ?? []).includes(digest)) {
-      await this.store.append({ kind: 'unhooked-write', path, digest });
-    }
-    const freeze = state.freeze;
-    if (freeze.kind === 'frozen' && this.store.profile.freeze === 'droid' && path === 'state.json' && (doc as { state?: unknown } | undefined)?.state !== 'paused') {
-      await this.#react(() => this.#pauseScheduler(freeze.incident));
-    }
-  }
-
-  // Reactions (rejects, pauses) run one at a time: freezing is a mission-wide decision.
-  #react(task: () => Promise<void>): Promise<void> {
-    const run = this.#reactions.then(task);
-    this.#reactions = run.catch(() => undefined);
-    return run;
-  }
-
-  // Each decision is journaled before it is acted on. The sentinel goes up before the restore:
-  // whoever sees the file change back must already see the mission frozen.
-  async #reject(path: string, spec: ArtifactSpec, bytes: Buffer | null, digest: Digest | null, issues: Issue[], pending: Incident | undefined): Promise<void> {
-    const previous = await this.store.lastGood(path, spec);
-    const incident = pending?.id ?? (await this.store.recordRejected(path, spec, bytes, issues, previous, 'watcher'));
-    const freezes = spec.role === 'scheduling' || spec.role === 'evidence';
-    if (freezes) await this.#freeze(incident, path, summarize(path, issues));
-    await this.#restore(path, incident, digest, previous?.bytes ?? null);
-    if (freezes && this.store.profile.freeze === 'droid') await this.#pauseScheduler(incident);
-  }
-
-  async #freeze(incident: number, path: string, reason: string): Promise<void> {
-    if (this.store.state.freeze.kind === 'open') await this.store.append({ kind: 'frozen', incident, path, reason });
-    await this.#checkSentinel(false);
-  }
-
-  // Compare-and-swap restore of last good over exactly the rejected bytes.
-  async #restore(path: string, incident: number, rejected: Digest | null, good: Buffer | null): Promise<void> {
-    const artifact = this.store.state.artifacts.get(path);
-    const role = this.store.state.incidents.get(incident)?.role;
-    if (artifact === undefined && role !== 'finalization') {
-      this.#rejectedOnDisk.set(path, rejected);
-      await this.store.append({ kind: 'restore-skipped', path, incident, found: rejected, reason: 'there is no good version to restore; the file stays as found while the mission is frozen' });
-      return;
-    }
-    const target = artifact?.lastGood ?? null;
-    const result = await compareAndSwap(this.#abs(path), rejected, target === null ? null : good);
-    if (result.swapped) {
-      this.#rejectedOnDisk.delete(path);
-      await this.store.append({ kind: 'restored', path, incident, digest: target, replaced: rejected });
-    } else {
-      await this.store.append({ kind: 'restore-skipped', path, incident, found: result.found, reason: 'a newer version arrived before the restore; it is judged instead' });
-      this.#hint(path);
-    }
-  }
-
-  // droid: state.json -> paused and a mission_paused line, both judged and journaled first;
-  // each only where it is not already so.
-  async #pauseScheduler(incident: number): Promise<void> {
-    const reason = this.store.state.freeze.kind === 'frozen' ? this.store.state.freeze.reason : 'mission frozen';
-    const now = this.#now();
-    const done: string[] = [];
-    const state = await this.#currentGood('state.json', (doc) => pausedStateText(doc, now));
-    if (state !== undefined && state !== 'unchanged' && (await this.#guardWrite('state.json', state, (good, bytes) => compareAndSwap(this.#abs('state.json'), good.digest, bytes).then((result) => result.swapped)))) {
-      done.push('state.json set to paused');
-    }
-    // One line per pause: none when the log already ends with ours (a restart while frozen), one
-    // when a crash came between the two writes or droid went on writing.
-    const log = await this.#currentGood('progress_log.jsonl', (_doc, good) => {
-      const text = good.bytes.toString('utf8');
-      if (endsWithGuardPause(text)) return undefined;
-      const separator = text.length > 0 && !text.endsWith('\n') ? '\n' : '';
-      return `${text}${separator}${pausedLogLine(reason, now)}`;
-    });
-    if (log !== undefined && log !== 'unchanged' && (await this.#guardWrite('progress_log.jsonl', log, (good, bytes) => appendIfSize(this.#abs('progress_log.jsonl'), good.bytes.length, bytes.subarray(good.bytes.length))))) {
-      done.push('mission_paused appended to progress_log.jsonl');
-    }
-    if (done.length > 0) await this.store.append({ kind: 'scheduler-paused', incident, how: done.join('; ') });
-  }
-
-  // Judge and journal one of the guard's own writes, then land it with `land` (a CAS).
-  async #guardWrite(path: string, next: NextVersion, land: (good: { digest: Digest; bytes: Buffer }, bytes: Buffer) => Promise<boolean>): Promise<boolean> {
-    const { verdict, previous, basis } = await this.store.judge(path, next.spec, next.bytes);
-    if (verdict.kind !== 'accepted') return false;
-    // A basis that changed meanwhile means a newer version: its check pauses again if needed.
-    if ((await this.store.recordAccepted(path, next.spec, next.bytes, verdict, previous, 'freeze', { basis })) === null) return false;
-    if (await land(next.good, next.bytes)) return true;
-    // droid wrote first, so ours never landed: last good is again the version droid wrote over,
-    // and droid's is judged against that, not against ours.
-    await this.store.append({ kind: 'write-accepted', path, digest: next.good.digest, size: next.good.bytes.length, role: next.spec.role, by: 'freeze', transitions: [] });
-    this.#hint(path);
-    return false;
-  }
-
-  // The next version of an artifact whose file holds exactly its last good version; undefined
-  // when there is no such file, 'unchanged' when `make` has nothing to change.
-  async #currentGood(path: string, make: (doc: unknown, good: { digest: Digest; bytes: Buffer }) => string | undefined): Promise<NextVersion | 'unchanged' | undefined> {
-    const spec = this.store.specOf(path);
-    if (spec === undefined) return undefined;
-    const good = await this.store.lastGood(path, spec);
-    if (good === undefined) return undefined;
-    const onDisk = await readOrNull(this.#abs(path));
-    if (onDisk === null || digestOf(onDisk) !== good.digest) return undefined;
-    const current = { digest: good.digest, bytes: good.bytes };
-    const text = make(good.doc, current);
-    return text === undefined ? 'unchanged' : { spec, good: current, bytes: Buffer.from(text) };
-  }
-
-  // Make the sentinel match the journal. Live (`tamper`), a mismatch is journaled and put back.
-  async #checkSentinel(live: boolean): Promise<void> {
-    const file = this.store.paths.sentinel;
-    const expected = () => (this.store.state.freeze.kind === 'frozen' ? Buffer.from(sentinelText(this.store.state.freeze as Frozen, this.missionDir)) : null);
-    const actual = await readOrNull(file);
-    if (sameBytes(actual, expected())) return;
-    await this.store.journal.sync();
-    const want = expected();
-    if (sameBytes(actual, want)) return;
-    const found = actual === null ? null : digestOf(actual);
-    if (live) {
-      if (actual !== null) await this.store.objects.put(actual);
-      const detail = want === null ? 'a sentinel appeared while the mission is not frozen; removed' : actual === null ? 'the sentinel was deleted without guard ack; put back' : 'the sentinel was edited without guard ack; put back';
-      await this.store.append({ kind: 'tamper', path: SENTINEL, detail, digest: found });
-    }
-    await compareAndSwap(file, found, want, { durable: false }); // a projection of the journal: rebuilt at every start
-  }
-
-  // Judge everything as found, then finish whatever a crash interrupted. Evidence files go after
-  // the rest, so evidence never journaled before is weighed by the cross-check, in one order.
-  async #baseline(): Promise<void> {
-    const paths = new Set([...(await listMissionFiles(this.missionDir)), ...this.store.state.artifacts.keys()]);
-    const artifacts = [...paths].filter((path) => this.store.specOf(path) !== undefined);
-    for (const evidence of [false, true]) {
-      for (const path of artifacts) if ((this.store.specOf(path)?.role === 'evidence') === evidence) this.#hint(path);
-      await this.whenIdle();
-    }
-    await this.#recover();
-    await this.#crossCheck();
-    await this.#checkSentinel(false);
-    await this.store.append({ kind: 'baseline', artifacts: artifacts.length, frozen: this.frozen });
-  }
-
-  // `guard verify` at start: never launch into a mission whose summary disagrees with durable
-  // truth. A disagreement freezes the mission (nothing is rewritten; `guard repair` fixes it).
-  async #crossCheck(): Promise<void> {
-    if (this.frozen) return;
-    const { profile, state, objects } = this.store;
-    const inspection = await inspectMission({ missionDir: this.missionDir, profile, state, objects });
-    const errors = inspection.disagreements.filter((item) => item.severity === 'error');
-    const first = errors[0];
-    if (first === undefined) return;
-    const entry = await this.store.append({ kind: 'cross-check-failed', disagreements: errors.map(({ path, feature, message }) => ({ path, message, ...(feature === undefined ? {} : { feature }) })) });
-    const more = errors.length > 1 ? ` (+${errors.length - 1} more; guard verify lists them)` : '';
-    await this.#react(() => this.#freeze(entry.seq, first.path, `${first.message}${more}`));
-    if (profile.freeze === 'droid') await this.#react(() => this.#pauseScheduler(entry.seq));
-  }
-
-  // Finish reactions a crash interrupted (DESIGN.md §7: repaired from the journal on start).
-  async #recover(): Promise<void> {
-    const state = this.store.state;
-    for (const incident of state.incidents.values()) {
-      if (incident.outcome !== 'pending') continue;
-      const onDisk = await readOrNull(this.#abs(incident.path));
-      const digest = onDisk === null ? null : digestOf(onDisk);
-      const lastGood = state.artifacts.get(incident.path)?.lastGood;
-      if (digest === lastGood) {
-        await this.store.append({ kind: 'restored', path: incident.path, incident: incident.id, digest: lastGood ?? null, replaced: incident.digest });
-      } else if (digest !== incident.digest && !this.#rejectedOnDisk.has(incident.path)) {
-        await this.store.append({ kind: 'restore-skipped', path: incident.path, incident: incident.id, found: digest, reason: 'a newer version was judged after a restart' });
-      }
-    }
-    const unfrozen = openIncidents(state).find((incident) => !incident.finalization);
-    if (unfrozen !== undefined && state.freeze.kind === 'open') {
-      await this.#react(() => this.#freeze(unfrozen.id, unfrozen.path, summarize(unfrozen.path, unfrozen.issues)));
-    }
-    const freeze = state.freeze;
-    if (freeze.kind === 'frozen' && this.store.profile.freeze === 'droid') await this.#react(() => this.#pauseScheduler(freeze.incident));
-  }
-}
-
-// One line that says what was wrong: the first issue, and how many more.
-export function summarize(path: string, issues: Issue[]): string {
-  const first = issues[0];
-  if (first === undefined) return `${path}: rejected`;
-  const more = issues.length > 1 ? ` (+${issues.length - 1} more)` : '';
-  return `${path}: ${first.message}${more}`;
-}
-
-function sameBytes(a: Buffer | null, b: Buffer | null): boolean {
-  return a === null || b === null ? a === b : a.equals(b);
 }

@@ -10,6 +10,17 @@ export const READ_CAP_BYTES = 512 * 1024 * 1024;
 // FIFO, a device: no version of an artifact). Opened non-blocking, so a FIFO put in place of an
 // artifact cannot stall the guardian. Sync: see atomic-write.ts.
 export function readBytesOrNull(file: string): Buffer | null {
+  return readFileVersion(file)?.bytes ?? null;
+}
+
+/** The bytes of a file and the inode that held them: a new inode means the file was replaced. */
+export interface FileVersion {
+  bytes: Buffer;
+  ino: number;
+}
+
+// As readBytesOrNull, with the inode.
+export function readFileVersion(file: string): FileVersion | null {
   let fd: number;
   try {
     fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
@@ -21,7 +32,7 @@ export function readBytesOrNull(file: string): Buffer | null {
   try {
     const stats = fstatSync(fd);
     if (!stats.isFile()) return null;
-    if (stats.size <= READ_CAP_BYTES) return readFileSync(fd);
+    if (stats.size <= READ_CAP_BYTES) return { bytes: readFileSync(fd), ino: stats.ino };
     const prefix = Buffer.allocUnsafe(READ_CAP_BYTES);
     let length = 0;
     while (length < prefix.length) {
@@ -29,7 +40,7 @@ export function readBytesOrNull(file: string): Buffer | null {
       if (read === 0) break;
       length += read;
     }
-    return prefix.subarray(0, length);
+    return { bytes: prefix.subarray(0, length), ino: stats.ino };
   } finally {
     closeSync(fd);
   }

@@ -111,7 +111,7 @@ export async function startWatch(box: Sandbox, extra: string[] = []): Promise<Gu
   const before = journal(box).filter((entry) => entry.kind === 'baseline').length;
   const settle = extra.includes('--settle-ms') ? [] : LOAD_TOLERANT;
   const guard = spawnGuard(box, ['watch', box.mission, ...settle, ...extra]);
-  await until(() => journal(box).filter((entry) => entry.kind === 'baseline').length > before || guard.process.exitCode !== null, 'guard watch baseline');
+  await until(() => journal(box).filter((entry) => entry.kind === 'baseline').length > before || guard.process.exitCode !== null, 'guard watch baseline', 30_000);
   if (guard.process.exitCode !== null) throw new Error(`guard watch exited early (${guard.process.exitCode}):\n${guard.stdout()}\n${guard.stderr()}`);
   return guard;
 }

@@ -24,13 +24,13 @@ import { exitStatusOf, launchChild, type Child, type ChildExit } from '../../run
 import { writeSettingsOverlay, type SettingsOverlay } from '../../run/droid-settings.js';
 import { relaySignals, type SignalRelay } from '../../run/signals.js';
 import { defineCommand, type Context, type Parsed } from '../command.js';
-import { errorLine, parseSettleMs, startGuarding } from '../guarding.js';
+import { errorLine, parseSettleMs, parseStuckMs, startGuarding } from '../guarding.js';
 import { profileFor, profileOptions, resolveMissionDir } from '../mission.js';
 
 /** How long a child gets between SIGTERM and SIGKILL when the guard must stop it. */
 export const STOP_GRACE_MS = 3000;
 
-const USAGE = 'guard run [--profile P] [--config F] [--mission DIR | --root DIR] [--settle-ms N] [--suspend-child] [--no-hooks] -- CMD [ARGS...]';
+const USAGE = 'guard run [--profile P] [--config F] [--mission DIR | --root DIR] [--settle-ms N] [--stuck-ms N] [--suspend-child] [--no-hooks] -- CMD [ARGS...]';
 
 /** Everything the run needs, resolved at the edge. */
 interface RunPlan {
@@ -40,6 +40,7 @@ interface RunPlan {
   hooks: boolean;
   suspend: boolean;
   settleMs: string | undefined;
+  stuckMs: string | undefined;
   profile: { profile?: string; config?: string };
 }
 
@@ -48,6 +49,7 @@ const OPTIONS = {
   mission: { type: 'string', short: 'm' },
   root: { type: 'string' },
   'settle-ms': { type: 'string' },
+  'stuck-ms': { type: 'string' },
   'suspend-child': { type: 'boolean' },
   'no-hooks': { type: 'boolean' },
 } as const;
@@ -73,6 +75,7 @@ function planRun(ctx: Context, values: Parsed<typeof OPTIONS>['values'], positio
   if (positionals.length > 0) throw new GuardError('USAGE', `the command goes after "--" (got "${positionals.join(' ')}" before it)\nusage: ${USAGE}`);
   if (rest.length === 0 || rest[0] === '') throw new GuardError('USAGE', `no command to run: put it after "--", e.g. guard run -- droid\nusage: ${USAGE}`);
   parseSettleMs(values['settle-ms']);
+  parseStuckMs(values['stuck-ms']);
   const { mission, root } = values;
   if (mission !== undefined && root !== undefined) throw new GuardError('USAGE', `--mission and --root are exclusive: guard one mission dir, or adopt every mission dir under a root\nusage: ${USAGE}`);
   const profile = { ...(values.profile === undefined ? {} : { profile: values.profile }), ...(values.config === undefined ? {} : { config: values.config }) };
@@ -87,6 +90,7 @@ function planRun(ctx: Context, values: Parsed<typeof OPTIONS>['values'], positio
     hooks: droid && values['no-hooks'] !== true,
     suspend: values['suspend-child'] === true,
     settleMs: values['settle-ms'],
+    stuckMs: values['stuck-ms'],
     profile,
   };
 }
@@ -122,6 +126,7 @@ async function guardedRun(ctx: Context, plan: RunPlan, relay: SignalRelay): Prom
     quiet: true,
     hooks: plan.hooks,
     settleMs: plan.settleMs,
+    stuckMs: plan.stuckMs,
     profileFor: (dir) => profileFor(ctx, dir, plan.profile),
     onEntries: () => syncSuspension(),
     onAdopted: (guardian) => {

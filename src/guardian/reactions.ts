@@ -1,0 +1,337 @@
+/**
+ * What the guardian does about a final rejected version (DESIGN.md §7-8): quarantine, journal,
+ * freeze, restore, pause droid's scheduler; and the guard's own writes that pausing needs.
+ *
+ * Theory of operation:
+ * - Reactions run one at a time per mission: freezing is a mission-wide decision.
+ * - Each decision is journaled before it is acted on, so a crash anywhere is finished from the
+ *   journal on the next start (startup.ts). The sentinel goes up before the restore: whoever
+ *   sees the file change back already sees the mission frozen.
+ * - Every write to a mission file runs in that path's queue (no check of the path runs in
+ *   between) and acts on what is on disk at that moment: a restore compares the bytes and waits
+ *   until nobody holds the file open for writing; a pause line is appended only over exactly last
+ *   good and checked after it landed. What the guard did not judge bad it never removes.
+ * - An append-only log keeps its valid new lines: only the bad ones are cut (src/core/salvage.ts).
+ */
+import { join } from 'node:path';
+import type { WriteSource } from '../core/entries.js';
+import { endsWithGuardPause, pausedLogLine, pausedStateText, sentinelText, type Frozen } from '../core/freeze.js';
+import type { ArtifactSpec } from '../core/judge.js';
+import { openIncidents, type Incident } from '../core/replay.js';
+import { salvageLog } from '../core/salvage.js';
+import { digestOf, type Digest, type Issue } from '../core/types.js';
+import { SENTINEL } from '../store/paths.js';
+import type { CompletionLimits } from '../watch/completion.js';
+import { probeWriters } from '../watch/open-writers.js';
+import { readBytesOrNull } from '../store/file-bytes.js';
+import { appendIfSize, compareAndSwap, truncateIfExactly, type SwapResult } from './file-io.js';
+import type { MissionStore } from './mission-store.js';
+
+/** A writer that kept a rejected version open past the bound. */
+export type Stuck = { pid: number; heldMs: number };
+
+/** A final rejected version, ready to be acted on. */
+export interface Rejection {
+  path: string;
+  spec: ArtifactSpec;
+  bytes: Buffer | null;
+  digest: Digest | null;
+  issues: Issue[];
+  /** The incident a crash left unfinished, when this is its version. */
+  pending: Incident | undefined;
+  stuck: Stuck | undefined;
+}
+
+/** What the reactions need of their guardian. */
+export interface ReactionHost {
+  store: MissionStore;
+  limits: CompletionLimits;
+  now: () => Date;
+  /** Run a task in the queue of a path (after its running check). */
+  inQueue: <T>(path: string, task: () => Promise<T>) => Promise<T>;
+  /** Check a path now; only from inside its queue. */
+  check: (path: string) => Promise<void>;
+  hint: (path: string) => void;
+  /** A reaction finished: the guardian may be idle. */
+  idle: () => void;
+  /** Flag artifact replacements that no hook approved (`unhooked-write`). */
+  hooks: boolean;
+}
+
+/** How often a pause line or a paused state.json is tried again when droid wrote first. */
+const PAUSE_ATTEMPTS = 5;
+
+export class Reactions {
+  readonly #host: ReactionHost;
+  readonly #store: MissionStore;
+  #chain: Promise<unknown> = Promise.resolve();
+  #pending = 0;
+  /** Versions a reaction is about to act on: not judged again meanwhile. */
+  readonly #acting = new Map<string, Digest | null>();
+  /** Bad versions already handled and still on disk (no last good to restore): judged once. */
+  readonly #rejectedOnDisk = new Map<string, Digest | null>();
+
+  constructor(host: ReactionHost) {
+    this.#host = host;
+    this.#store = host.store;
+  }
+
+  get pending(): number {
+    return this.#pending;
+  }
+
+  /** Resolves when every queued reaction has run. */
+  idle(): Promise<unknown> {
+    return this.#chain;
+  }
+
+  // The version on disk needs no judging: last good, a bad version being acted on, or one
+  // already handled.
+  isKnown(path: string, digest: Digest | null): boolean {
+    const state = this.#store.state;
+    const artifact = state.artifacts.get(path);
+    if (artifact === undefined ? digest === null : artifact.lastGood === digest) {
+      this.#rejectedOnDisk.delete(path);
+      return true;
+    }
+    if (this.#acting.has(path) && this.#acting.get(path) === digest) return true;
+    if (this.#rejectedOnDisk.has(path)) return this.#rejectedOnDisk.get(path) === digest;
+    // A bad first version stays on disk while frozen; after a restart it is not judged again,
+    // unless a crash left its incident pending (then the reaction is finished).
+    const decided = artifact === undefined && [...state.incidents.values()].some((incident) => incident.open && incident.path === path && incident.digest === digest && incident.outcome !== 'pending');
+    if (decided) this.#rejectedOnDisk.set(path, digest);
+    return decided;
+  }
+
+  // Queue the reaction to a final rejected version.
+  reject(rejection: Rejection): void {
+    this.#acting.set(rejection.path, rejection.digest);
+    this.run(() => this.#reject(rejection)).finally(() => {
+      if (this.#acting.get(rejection.path) === rejection.digest) this.#acting.delete(rejection.path);
+    });
+  }
+
+  // After an accepted version: flag a replacement no hook approved, re-pause droid if unpaused.
+  accepted(path: string, digest: Digest | null, doc: unknown, replaced: boolean): void {
+    this.#rejectedOnDisk.delete(path);
+    this.run(async () => {
+      const state = this.#store.state;
+      if (replaced && this.#host.hooks && digest !== null && !(state.hookApproved.get(path) ?? []).includes(digest)) {
+        await this.#store.append({ kind: 'unhooked-write', path, digest });
+      }
+      const freeze = state.freeze;
+      if (freeze.kind === 'frozen' && this.#store.profile.freeze === 'droid' && path === 'state.json' && (doc as { state?: unknown } | undefined)?.state !== 'paused') {
+        await this.pauseScheduler(freeze.incident);
+      }
+    });
+  }
+
+  // Run a reaction after every one before it. Its failure is the guardian's fatal error.
+  run(task: () => Promise<void>): Promise<void> {
+    this.#pending++;
+    const run = this.#chain.then(task);
+    this.#chain = run.catch(() => undefined);
+    const done = run.finally(() => {
+      this.#pending--;
+      this.#host.idle();
+    });
+    done.catch(() => undefined);
+    return done;
+  }
+
+  async #reject({ path, spec, bytes, digest, issues, pending, stuck }: Rejection): Promise<void> {
+    const store = this.#store;
+    const previous = await store.lastGood(path, spec);
+    const reasons = stuck === undefined ? issues : [stuckIssue(stuck), ...issues];
+    const incident = pending?.id ?? (await store.recordRejected(path, spec, bytes, reasons, previous, 'watcher'));
+    const freezes = spec.role === 'scheduling' || spec.role === 'evidence';
+    if (freezes) await this.freeze(incident, path, summarize(path, reasons));
+    await this.#host.inQueue(path, () => this.#restore(path, spec, incident, digest, bytes));
+    if (freezes && store.profile.freeze === 'droid') await this.pauseScheduler(incident);
+  }
+
+  async freeze(incident: number, path: string, reason: string): Promise<void> {
+    if (this.#store.state.freeze.kind === 'open') await this.#store.append({ kind: 'frozen', incident, path, reason });
+    await this.checkSentinel(false);
+  }
+
+  // Put back the newest version the guard knows good: last good, or for a log the rejected
+  // version without its bad lines. Only over exactly the rejected bytes, never under a writer.
+  async #restore(path: string, spec: ArtifactSpec, incident: number, rejected: Digest | null, bytes: Buffer | null): Promise<void> {
+    const store = this.#store;
+    const artifact = store.state.artifacts.get(path);
+    if (artifact === undefined && spec.role !== 'finalization') {
+      this.#rejectedOnDisk.set(path, rejected);
+      await store.append({ kind: 'restore-skipped', path, incident, found: rejected, reason: 'there is no good version to restore; the file stays as found while the mission is frozen' });
+      return;
+    }
+    const good = await store.lastGood(path, spec);
+    const salvage = salvageLog(spec, good, bytes);
+    const kept = salvage !== undefined && good !== undefined && salvage.kept.length > good.bytes.length ? Buffer.from(salvage.kept) : undefined;
+    if (kept !== undefined && (await this.#journalOwn(path, spec, kept, 'restore'))) {
+      const result = await this.#untilFree(path, (free) => compareAndSwap(this.#abs(path), rejected, kept, { free }));
+      if (result.swapped) return void (await store.append({ kind: 'restored', path, incident, digest: digestOf(kept), replaced: rejected }));
+      await this.#unjournalOwn(path, spec, good);
+      return this.#skipped(path, incident, result);
+    }
+    const target = good?.bytes ?? null;
+    const truncates = target !== null && bytes !== null && rejected !== null && salvage !== undefined;
+    const result = await this.#untilFree(path, (free) =>
+      truncates ? Promise.resolve(truncateIfExactly(this.#abs(path), rejected, target.length, free)) : compareAndSwap(this.#abs(path), rejected, target, { free }),
+    );
+    if (!result.swapped) return this.#skipped(path, incident, result);
+    this.#rejectedOnDisk.delete(path);
+    await store.append({ kind: 'restored', path, incident, digest: good?.digest ?? null, replaced: rejected });
+  }
+
+  async #skipped(path: string, incident: number, result: Extract<SwapResult, { swapped: false }>): Promise<void> {
+    await this.#store.append({ kind: 'restore-skipped', path, incident, found: result.found, reason: 'a newer version arrived before the restore; it is judged instead' });
+    this.#host.hint(path);
+  }
+
+  // Try `swap` until nobody holds the file open for writing (bounded by the stuck limit: a
+  // writer that never closes does not keep a bad version on disk for ever).
+  async #untilFree(path: string, swap: (free: () => boolean) => Promise<SwapResult>): Promise<SwapResult> {
+    const began = performance.now();
+    const free = () => performance.now() - began >= this.#host.limits.stuckMs || probeWriters(this.#abs(path)).kind !== 'held';
+    for (let waited = 1; ; waited = Math.min(waited * 2, 50)) {
+      const result = await swap(free);
+      if (result.swapped || result.busy !== true) return result;
+      await new Promise((resolve) => setTimeout(resolve, waited));
+    }
+  }
+
+  // droid: state.json -> paused and a mission_paused line, both judged and journaled first;
+  // each only where it is not already so.
+  async pauseScheduler(incident: number): Promise<void> {
+    const reason = this.#store.state.freeze.kind === 'frozen' ? this.#store.state.freeze.reason : 'mission frozen';
+    const now = this.#host.now();
+    const done: string[] = [];
+    if (await this.#pauseWrite('state.json', (doc) => pausedStateText(doc, now), (good, bytes) => compareAndSwap(this.#abs('state.json'), good.digest, bytes, { free: () => probeWriters(this.#abs('state.json')).kind !== 'held' }))) {
+      done.push('state.json set to paused');
+    }
+    // One line per pause: none when the log already ends with ours (a restart while frozen), one
+    // when a crash came between the two writes or droid went on writing.
+    const line = (_doc: unknown, good: Buffer) => {
+      const text = good.toString('utf8');
+      if (endsWithGuardPause(text)) return undefined;
+      return `${text}${text.length > 0 && !text.endsWith('\n') ? '\n' : ''}${pausedLogLine(reason, now)}`;
+    };
+    if (await this.#pauseWrite('progress_log.jsonl', line, (good, bytes) => appendIfSize(this.#abs('progress_log.jsonl'), good.bytes.length, bytes.subarray(good.bytes.length)).then((swapped) => ({ swapped, found: null })))) {
+      done.push('mission_paused appended to progress_log.jsonl');
+    }
+    if (done.length > 0) await this.#store.append({ kind: 'scheduler-paused', incident, how: done.join('; ') });
+  }
+
+  // One of the guard's own writes, in the path's queue: over exactly last good, judged and
+  // journaled first, then landed and read back. When droid wrote first (or in between), its
+  // version is judged before the next attempt; what droid wrote is never removed.
+  async #pauseWrite(path: string, make: (doc: unknown, good: Buffer) => string | undefined, land: (good: { digest: Digest; bytes: Buffer }, bytes: Buffer) => Promise<{ swapped: boolean }>): Promise<boolean> {
+    const spec = this.#store.specOf(path);
+    if (spec === undefined) return false;
+    for (let attempt = 1; attempt <= PAUSE_ATTEMPTS; attempt++) {
+      const outcome = await this.#host.inQueue(path, async (): Promise<'done' | 'unchanged' | 'again' | 'none'> => {
+        const good = await this.#store.lastGood(path, spec);
+        if (good === undefined) return 'none';
+        const onDisk = readBytesOrNull(this.#abs(path));
+        if (onDisk === null) return 'none';
+        if (digestOf(onDisk) !== good.digest) {
+          await this.#host.check(path); // droid wrote meanwhile: judge its version first
+          return 'again';
+        }
+        const text = make(good.doc, good.bytes);
+        if (text === undefined) return 'unchanged';
+        const bytes = Buffer.from(text);
+        if (!(await this.#journalOwn(path, spec, bytes, 'freeze'))) return 'again';
+        const landed = await land(good, bytes);
+        const after = readBytesOrNull(this.#abs(path));
+        if (landed.swapped && after !== null && after.equals(bytes)) return 'done';
+        // Ours did not land, or droid's landed beside it: last good is again the version droid
+        // wrote over, and whatever is on disk now is judged against that.
+        await this.#unjournalOwn(path, spec, good);
+        await this.#host.check(path);
+        return landed.swapped ? 'done' : 'again';
+      });
+      if (outcome === 'done') return true;
+      if (outcome !== 'again') return false;
+    }
+    return false;
+  }
+
+  // Journal one of the guard's own versions as accepted, before it lands.
+  async #journalOwn(path: string, spec: ArtifactSpec, bytes: Buffer, by: WriteSource): Promise<boolean> {
+    const { verdict, previous, basis } = await this.#store.judge(path, spec, bytes);
+    if (verdict.kind !== 'accepted') return false;
+    return (await this.#store.recordAccepted(path, spec, bytes, verdict, previous, by, { basis })) !== null;
+  }
+
+  // A journaled own version that never landed: last good goes back to the version it would have replaced.
+  async #unjournalOwn(path: string, spec: ArtifactSpec, good: { digest: Digest; bytes: Buffer } | undefined): Promise<void> {
+    if (good === undefined) return;
+    await this.#store.append({ kind: 'write-accepted', path, digest: good.digest, size: good.bytes.length, role: spec.role, by: 'freeze', transitions: [] });
+  }
+
+  // Make the sentinel match the journal. Live (`tamper`), a mismatch is journaled and put back.
+  async checkSentinel(live: boolean): Promise<void> {
+    const store = this.#store;
+    const file = store.paths.sentinel;
+    const expected = () => (store.state.freeze.kind === 'frozen' ? Buffer.from(sentinelText(store.state.freeze as Frozen, store.paths.missionDir)) : null);
+    const actual = readBytesOrNull(file);
+    if (sameBytes(actual, expected())) return;
+    await store.journal.sync();
+    const want = expected();
+    if (sameBytes(actual, want)) return;
+    const found = actual === null ? null : digestOf(actual);
+    if (live) {
+      if (actual !== null) await store.objects.put(actual);
+      const detail = want === null ? 'a sentinel appeared while the mission is not frozen; removed' : actual === null ? 'the sentinel was deleted without guard ack; put back' : 'the sentinel was edited without guard ack; put back';
+      await store.append({ kind: 'tamper', path: SENTINEL, detail, digest: found });
+    }
+    await compareAndSwap(file, found, want, { durable: false }); // a projection of the journal: rebuilt at every start
+  }
+
+  // Finish reactions a crash interrupted (DESIGN.md §7: repaired from the journal on start).
+  async recover(): Promise<void> {
+    const store = this.#store;
+    const state = store.state;
+    for (const incident of state.incidents.values()) {
+      if (incident.outcome !== 'pending') continue;
+      const onDisk = readBytesOrNull(this.#abs(incident.path));
+      const digest = onDisk === null ? null : digestOf(onDisk);
+      const lastGood = state.artifacts.get(incident.path)?.lastGood;
+      if (digest === lastGood) {
+        await store.append({ kind: 'restored', path: incident.path, incident: incident.id, digest: lastGood ?? null, replaced: incident.digest });
+      } else if (digest !== incident.digest && !this.#rejectedOnDisk.has(incident.path)) {
+        await store.append({ kind: 'restore-skipped', path: incident.path, incident: incident.id, found: digest, reason: 'a newer version was judged after a restart' });
+      }
+    }
+    const unfrozen = openIncidents(state).find((incident) => !incident.finalization);
+    if (unfrozen !== undefined && state.freeze.kind === 'open') await this.run(() => this.freeze(unfrozen.id, unfrozen.path, summarize(unfrozen.path, unfrozen.issues)));
+    const freeze = state.freeze;
+    if (freeze.kind === 'frozen' && store.profile.freeze === 'droid') await this.run(() => this.pauseScheduler(freeze.incident));
+  }
+
+  #abs(path: string): string {
+    return join(this.#store.paths.missionDir, path);
+  }
+}
+
+function stuckIssue(stuck: Stuck): Issue {
+  return {
+    code: 'stuck-writer',
+    pointer: '',
+    message: `process ${stuck.pid} kept the file open for writing for ${(stuck.heldMs / 1000).toFixed(1)} s without leaving a valid version; treated as a stuck writer`,
+  };
+}
+
+// One line that says what was wrong: the first issue, and how many more.
+export function summarize(path: string, issues: Issue[]): string {
+  const first = issues[0];
+  if (first === undefined) return `${path}: rejected`;
+  const more = issues.length > 1 ? ` (+${issues.length - 1} more)` : '';
+  return `${path}: ${first.message}${more}`;
+}
+
+function sameBytes(a: Buffer | null, b: Buffer | null): boolean {
+  return a === null || b === null ? a === b : a.equals(b);
+}

@@ -1,0 +1,45 @@
+// A guardian's start (DESIGN.md §7 "Baseline"): judge every artifact as found, finish what a
+// crash interrupted, then cross-check the summary against durable truth. Invalid at start means
+// frozen at start: the guard never launches an orchestrator into a mission that fails its checks.
+import { inspectMission } from './inspect.js';
+import { listMissionFiles } from './file-io.js';
+import type { MissionStore } from './mission-store.js';
+import type { Reactions } from './reactions.js';
+
+export interface StartupHost {
+  store: MissionStore;
+  reactions: Reactions;
+  hint: (path: string) => void;
+  whenIdle: () => Promise<void>;
+}
+
+// Judge everything as found, then finish whatever a crash interrupted. Evidence files go after
+// the rest, so evidence never journaled before is weighed by the cross-check, in one order.
+export async function baseline(host: StartupHost): Promise<void> {
+  const { store, reactions } = host;
+  const paths = new Set([...(await listMissionFiles(store.paths.missionDir)), ...store.state.artifacts.keys()]);
+  const artifacts = [...paths].filter((path) => store.specOf(path) !== undefined);
+  for (const evidence of [false, true]) {
+    for (const path of artifacts) if ((store.specOf(path)?.role === 'evidence') === evidence) host.hint(path);
+    await host.whenIdle();
+  }
+  await reactions.recover();
+  await crossCheck(host);
+  await reactions.checkSentinel(false);
+  await store.append({ kind: 'baseline', artifacts: artifacts.length, frozen: store.state.freeze.kind === 'frozen' });
+}
+
+// `guard verify` at start: never launch into a mission whose summary disagrees with durable
+// truth. A disagreement freezes the mission (nothing is rewritten; `guard repair` fixes it).
+async function crossCheck({ store, reactions }: StartupHost): Promise<void> {
+  if (store.state.freeze.kind === 'frozen') return;
+  const { profile, state, objects } = store;
+  const inspection = await inspectMission({ missionDir: store.paths.missionDir, profile, state, objects });
+  const errors = inspection.disagreements.filter((item) => item.severity === 'error');
+  const first = errors[0];
+  if (first === undefined) return;
+  const entry = await store.append({ kind: 'cross-check-failed', disagreements: errors.map(({ path, feature, message }) => ({ path, message, ...(feature === undefined ? {} : { feature }) })) });
+  const more = errors.length > 1 ? ` (+${errors.length - 1} more; guard verify lists them)` : '';
+  await reactions.run(() => reactions.freeze(entry.seq, first.path, `${first.message}${more}`));
+  if (profile.freeze === 'droid') await reactions.run(() => reactions.pauseScheduler(entry.seq));
+}

@@ -1,0 +1,99 @@
+// "When is a version final?": the decision table, and the /proc probe against real processes.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, test } from 'node:test';
+import type { ArtifactSpec } from '../../src/core/judge.js';
+import { decideCompletion, isComplete, type CompletionLimits } from '../../src/watch/completion.js';
+import { CAN_PROBE_WRITERS, probeWriters } from '../../src/watch/open-writers.js';
+import { sandbox, until, type Sandbox } from '../helpers/index.js';
+
+const limits: CompletionLimits = { debounceMs: 50, settleMs: 50, stuckMs: 10_000 };
+const none = { kind: 'none', processes: 10, fds: 40 } as const;
+const held = { kind: 'held', pid: 42, processes: 1, fds: 4 } as const;
+const json: ArtifactSpec = { glob: 'features.json', role: 'scheduling', format: 'json', maxBytes: 1 << 20, maxDepth: 64, rules: [] };
+const log: ArtifactSpec = { ...json, glob: 'progress_log.jsonl', format: 'jsonl' };
+
+describe('decideCompletion', () => {
+  test('a complete version nobody writes is final at once, however recent the last event', () => {
+    assert.deepEqual(decideCompletion({ complete: true, writers: none, quietMs: 0, seenMs: 0 }, limits), { kind: 'final' });
+  });
+
+  test('an incomplete version nobody writes waits for the debounce, then is final', () => {
+    assert.deepEqual(decideCompletion({ complete: false, writers: none, quietMs: 10, seenMs: 10 }, limits), { kind: 'wait', recheckMs: 40, why: 'debounce' });
+    assert.deepEqual(decideCompletion({ complete: false, writers: none, quietMs: 50, seenMs: 50 }, limits), { kind: 'final' });
+  });
+
+  test('any version a writer holds open waits, complete or not, re-probed soon', () => {
+    for (const complete of [true, false]) {
+      const decision = decideCompletion({ complete, writers: held, quietMs: 5000, seenMs: 2000 }, limits);
+      assert.equal(decision.kind, 'wait');
+      assert.ok(decision.kind === 'wait' && decision.why === 'writer' && decision.recheckMs <= 50 && decision.recheckMs >= 1);
+    }
+  });
+
+  test('a writer holding a version past the bound is stuck: final, and says who', () => {
+    assert.deepEqual(decideCompletion({ complete: false, writers: held, quietMs: 10_000, seenMs: 10_000 }, limits), { kind: 'final', stuck: { pid: 42, heldMs: 10_000 } });
+  });
+
+  test('without /proc, a settle window: quiet long enough, or wait the rest', () => {
+    const unknown = { kind: 'unknown' } as const;
+    assert.deepEqual(decideCompletion({ complete: true, writers: unknown, quietMs: 20, seenMs: 20 }, limits), { kind: 'wait', recheckMs: 30, why: 'settle' });
+    assert.deepEqual(decideCompletion({ complete: false, writers: unknown, quietMs: 60, seenMs: 60 }, limits), { kind: 'final' });
+  });
+});
+
+describe('isComplete', () => {
+  const parse = [{ code: 'parse', pointer: '', message: 'not valid JSON' }] as const;
+  const rule = [{ code: 'terminal-status', pointer: '/features/0/status', message: 'completed is final' }] as const;
+  test('a JSON document that parses is complete even when it breaks a rule', () => {
+    assert.equal(isComplete(json, Buffer.from('{"features":[]}'), [...rule]), true);
+  });
+  test('empty, cut short or unparsable is incomplete; so is a deletion', () => {
+    assert.equal(isComplete(json, Buffer.from('{"feat'), [...parse]), false);
+    assert.equal(isComplete(json, Buffer.alloc(0), [{ code: 'empty', pointer: '', message: 'file is empty' }]), false);
+    assert.equal(isComplete(json, null, [{ code: 'deleted', pointer: '', message: 'deleted' }]), false);
+  });
+  test('JSON Lines are complete only when they end with a newline', () => {
+    assert.equal(isComplete(log, Buffer.from('{"a":1}\n'), [...rule]), true);
+    assert.equal(isComplete(log, Buffer.from('{"a":1}\n{"b"'), [...parse]), false);
+    assert.equal(isComplete(log, Buffer.from('{"a":1}'), [...rule]), false);
+    assert.equal(isComplete(log, Buffer.alloc(0), [...rule]), false);
+  });
+});
+
+describe('probeWriters (Linux /proc)', { skip: CAN_PROBE_WRITERS ? false : 'no /proc fdinfo on this platform: the settle window applies' }, () => {
+  let box: Sandbox;
+  afterEach(() => box.cleanup());
+
+  test('sees a process holding the file open for writing, and not one holding it read-only', async () => {
+    box = sandbox();
+    const file = join(box.dir, 'features.json');
+    writeFileSync(file, '{}');
+    assert.equal(probeWriters(file).kind, 'none');
+    for (const [mode, expected] of [['<', 'none'], ['<>', 'held'], ['>>', 'held']] as const) {
+      const holder = spawn('sh', ['-c', `exec 3${mode}"$1"; echo open; read line`, 'sh', file], { stdio: ['pipe', 'pipe', 'inherit'] });
+      await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
+      const probe = probeWriters(file);
+      assert.equal(probe.kind, expected, `fd opened with ${mode}`);
+      if (probe.kind === 'held') assert.equal(probe.pid, holder.pid);
+      holder.stdin.end('\n');
+      await new Promise((resolve) => holder.once('exit', resolve));
+      await until(() => probeWriters(file).kind === 'none', 'the holder gone');
+    }
+  });
+
+  test('its own fds do not count, and a missing file has no writer', () => {
+    box = sandbox();
+    const file = join(box.dir, 'state.json');
+    writeFileSync(file, '{}');
+    const fd = openSync(file, 'r+');
+    try {
+      assert.equal(probeWriters(file).kind, 'none');
+    } finally {
+      closeSync(fd);
+    }
+    assert.equal(probeWriters(join(box.dir, 'missing.json')).kind, 'none');
+  });
+});
