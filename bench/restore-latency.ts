@@ -1,4 +1,5 @@
-// Bad write -> restored, p99 within settle + 10 ms, against a real guardian (`guard watch`).
+// Finished bad write -> restored, p99 within the floor + 10 ms, against a real guardian (`guard
+// watch`): completion is decided from facts (DESIGN.md §7), no settle window is waited out.
 // The clock starts when the bad bytes are in the file and stops when this process sees the file
 // hold the last good bytes again (an fs.watch on its directory, re-reading at every event).
 import { closeSync, openSync, readFileSync, watch, writeSync } from 'node:fs';
@@ -131,14 +132,14 @@ async function runIncidents(count: number, setup: (mission: string) => { path: s
 }
 
 function latencyRow(id: string, samples: Samples, floor: number, rejected: number, count: number, extra: Record<string, unknown>, notes: string[] = []): BenchResult {
-  const limit = DEFAULT_SETTLE_MS + ALLOWANCE_MS;
+  const limit = floor + ALLOWANCE_MS;
   const p99 = percentile(samples.latencies, 99);
   return result(
     {
       id,
-      target: `p99 <= settle + ${ALLOWANCE_MS} ms`,
+      target: `p99 <= floor + ${ALLOWANCE_MS} ms`,
       measured: `p99 ${ms(p99)}, median ${ms(median(samples.latencies))}, max ${ms(Math.max(...samples.latencies))} (n=${samples.latencies.length})`,
-      baseline: `settle ${DEFAULT_SETTLE_MS} + ${ALLOWANCE_MS} = ${limit} ms; floor ${ms(floor)}`,
+      baseline: `floor ${ms(floor)} (read + judge + restore in process) + ${ALLOWANCE_MS} = ${ms(limit)}`,
       ratio: p99 / limit,
       bound: { op: '<=', value: 1 },
       details: {
@@ -175,10 +176,8 @@ export async function benchRestoreScheduling(count = 24): Promise<BenchResult> {
     count,
     () => ({
       path: 'features.json',
-      bad: (round) => {
-        if (round % 3 === 2) return featuresBytes(features).toString('utf8').slice(0, 700 + round); // cut short
-        return featuresBytes(features.map((feature, index) => (index === completed ? { ...feature, status: 'pending', note: `round ${round}` } : feature))).toString('utf8'); // completed -> pending
-      },
+      // A finished write that reopens completed work: complete JSON, final as soon as it lands.
+      bad: (round) => featuresBytes(features.map((feature, index) => (index === completed ? { ...feature, status: 'pending', note: `round ${round}` } : feature))).toString('utf8'),
     }),
     async (mission, env) => {
       const ack = await runGuard(['ack', '--mission', mission, '--note', 'bench: restored by the guard'], env);

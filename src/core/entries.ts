@@ -32,7 +32,8 @@ export type EntryBody =
   | { kind: 'child-exited'; code: number | null; signal: string | null }
   | { kind: 'lock-compromised'; detail: string; recovered: boolean }
   | { kind: 'journal-repaired'; reason: string; cutBytes: number; object: Digest | null; keptSeq: number }
-  | { kind: 'cross-check-failed'; disagreements: Array<{ path: string; feature?: string; message: string }> };
+  | { kind: 'cross-check-failed'; disagreements: Array<{ path: string; feature?: string; message: string }> }
+  | { kind: 'mission-fault'; path: string; code: string; detail: string };
 
 export type EntryKind = EntryBody['kind'];
 
@@ -72,4 +73,5 @@ export const ENTRY_KINDS = [
   'lock-compromised',
   'journal-repaired',
   'cross-check-failed',
+  'mission-fault',
 ] as const satisfies readonly EntryKind[];

@@ -31,6 +31,7 @@ import { decideCompletion, isComplete, type CompletionLimits } from '../watch/co
 import { watchMission, type MissionWatcher } from '../watch/mission-watcher.js';
 import { probeWriters } from '../watch/open-writers.js';
 import { MissionStore } from './mission-store.js';
+import { failClosed, missionFault } from './faults.js';
 import { Reactions, type Stuck } from './reactions.js';
 import { baseline } from './startup.js';
 
@@ -107,6 +108,7 @@ export class Guardian {
       hint: (path) => this.#hint(path),
       idle: () => this.#settled(),
       hooks: options.hooks,
+      fault: (error, path) => this.#fault(error, path),
     });
   }
 
@@ -206,7 +208,7 @@ export class Guardian {
     this.#inQueue(path, () => {
       this.#queued.delete(path);
       return this.#check(path);
-    }).catch((error: unknown) => this.#fail(error as Error));
+    }).catch((error: unknown) => this.#fault(error, path));
   }
 
   // Run `task` in the queue of `path`: after every check and guard write of the path before it.
@@ -230,6 +232,19 @@ export class Guardian {
     this.#options.onFatal(this.missionDir, error);
   }
 
+  /**
+   * Mission faults vs the guard's own (issue "one mission's fault never stops another"): a system
+   * error on a file of this mission becomes an incident of this mission and the guardian goes on;
+   * anything else (its journal, its lock, a bug) stops this guardian, failing closed first.
+   */
+  #fault(error: unknown, path: string | undefined): void {
+    if (this.#stopped) return;
+    const fault = path === undefined ? undefined : missionFault(error, this.missionDir);
+    if (path !== undefined && fault !== undefined) return this.#reactions.fault(path, fault.code, fault.detail);
+    failClosed(this.store, error, path);
+    this.#fail(error as Error);
+  }
+
   #abs(path: string): string {
     return join(this.missionDir, path);
   }
@@ -247,6 +262,7 @@ export class Guardian {
     const digest = bytes === null ? null : digestOf(bytes);
     const replaced = version !== null && this.#inodes.has(path) && this.#inodes.get(path) !== version.ino;
     if (version !== null) this.#inodes.set(path, version.ino);
+    this.#reactions.cleared(path);
     if (this.#reactions.isKnown(path, digest)) return this.#forget(path);
     await this.store.journal.sync(); // a `guard write` or `guard ack` from another process?
     if (this.#reactions.isKnown(path, digest)) return this.#forget(path);

@@ -13,7 +13,8 @@
  *   good and checked after it landed. What the guard did not judge bad it never removes.
  * - An append-only log keeps its valid new lines: only the bad ones are cut (src/core/salvage.ts).
  */
-import { join } from 'node:path';
+import { lstatSync, renameSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { WriteSource } from '../core/entries.js';
 import { endsWithGuardPause, pausedLogLine, pausedStateText, sentinelText, type Frozen } from '../core/freeze.js';
 import type { ArtifactSpec } from '../core/judge.js';
@@ -56,6 +57,8 @@ export interface ReactionHost {
   idle: () => void;
   /** Flag artifact replacements that no hook approved (`unhooked-write`). */
   hooks: boolean;
+  /** A reaction failed: the guardian decides whether it is the mission's fault or its own. */
+  fault: (error: unknown, path: string | undefined) => void;
 }
 
 /** How often a pause line or a paused state.json is tried again when droid wrote first. */
@@ -70,6 +73,8 @@ export class Reactions {
   readonly #acting = new Map<string, Digest | null>();
   /** Bad versions already handled and still on disk (no last good to restore): judged once. */
   readonly #rejectedOnDisk = new Map<string, Digest | null>();
+  /** Mission faults already journaled, by path: one incident per fault, not one per event. */
+  readonly #faults = new Map<string, string>();
 
   constructor(host: ReactionHost) {
     this.#host = host;
@@ -106,15 +111,37 @@ export class Reactions {
   // Queue the reaction to a final rejected version.
   reject(rejection: Rejection): void {
     this.#acting.set(rejection.path, rejection.digest);
-    this.run(() => this.#reject(rejection)).finally(() => {
-      if (this.#acting.get(rejection.path) === rejection.digest) this.#acting.delete(rejection.path);
-    });
+    this.run(() => this.#reject(rejection))
+      .catch((error: unknown) => this.#host.fault(error, rejection.path))
+      .finally(() => {
+        if (this.#acting.get(rejection.path) === rejection.digest) this.#acting.delete(rejection.path);
+      });
+  }
+
+  /**
+   * An error confined to one mission file (unreadable, a directory or a FIFO where an artifact
+   * should be, a restore the file system refused): an incident of this mission, frozen with the
+   * reason, journaled once per fault. The guardian goes on protecting everything else.
+   */
+  fault(path: string, code: string, detail: string): void {
+    if (this.#faults.get(path) === code) return;
+    this.#faults.set(path, code);
+    this.run(async () => {
+      const entry = await this.#store.append({ kind: 'mission-fault', path, code, detail });
+      await this.freeze(entry.seq, path, `${path}: ${detail}`);
+      if (this.#store.profile.freeze === 'droid') await this.pauseScheduler(entry.seq);
+    }).catch((error: unknown) => this.#host.fault(error, undefined));
+  }
+
+  /** A path that was faulty reads fine again: a new fault of it is a new incident. */
+  cleared(path: string): void {
+    this.#faults.delete(path);
   }
 
   // After an accepted version: flag a replacement no hook approved, re-pause droid if unpaused.
   accepted(path: string, digest: Digest | null, doc: unknown, replaced: boolean): void {
     this.#rejectedOnDisk.delete(path);
-    this.run(async () => {
+    void this.run(async () => {
       const state = this.#store.state;
       if (replaced && this.#host.hooks && digest !== null && !(state.hookApproved.get(path) ?? []).includes(digest)) {
         await this.#store.append({ kind: 'unhooked-write', path, digest });
@@ -123,7 +150,7 @@ export class Reactions {
       if (freeze.kind === 'frozen' && this.#store.profile.freeze === 'droid' && path === 'state.json' && (doc as { state?: unknown } | undefined)?.state !== 'paused') {
         await this.pauseScheduler(freeze.incident);
       }
-    });
+    }).catch((error: unknown) => this.#host.fault(error, path));
   }
 
   // Run a reaction after every one before it. Its failure is the guardian's fatal error.
@@ -275,6 +302,8 @@ export class Reactions {
   async checkSentinel(live: boolean): Promise<void> {
     const store = this.#store;
     const file = store.paths.sentinel;
+    const displaced = displaceNonFile(file);
+    if (displaced !== undefined) await store.append({ kind: 'tamper', path: SENTINEL, detail: `something that is not a plain file stood where the sentinel goes; moved aside to ${basename(displaced)}`, digest: null });
     const expected = () => (store.state.freeze.kind === 'frozen' ? Buffer.from(sentinelText(store.state.freeze as Frozen, store.paths.missionDir)) : null);
     const actual = readBytesOrNull(file);
     if (sameBytes(actual, expected())) return;
@@ -330,6 +359,21 @@ export function summarize(path: string, issues: Issue[]): string {
   if (first === undefined) return `${path}: rejected`;
   const more = issues.length > 1 ? ` (+${issues.length - 1} more)` : '';
   return `${path}: ${first.message}${more}`;
+}
+
+// A directory, FIFO or symlink planted where the sentinel goes would stop the freeze: it is moved
+// aside (nothing deleted) so the sentinel can be written. Returns where it went.
+function displaceNonFile(file: string): string | undefined {
+  let stats;
+  try {
+    stats = lstatSync(file);
+  } catch {
+    return undefined;
+  }
+  if (stats.isFile()) return undefined;
+  const aside = `${file}.displaced-${Date.now()}`;
+  renameSync(file, aside);
+  return aside;
 }
 
 function sameBytes(a: Buffer | null, b: Buffer | null): boolean {

@@ -19,17 +19,12 @@ afterEach(() => box.cleanup());
 
 failOnLeakedChildren();
 
-// A writer preempted between truncate and write for longer than the settle window leaves a
-// truly settled partial file; a loaded 2-core test machine can do that to 50 ms. The simulator
-// waits on verdicts, not on time, so a wider window only adds latency.
-const SETTLE_MS = 250;
-
 const featuresOf = (mission: string) => (JSON.parse(readFileSync(join(mission, 'features.json'), 'utf8')) as { features: Feature[] }).features;
 
 describe('guard demo', () => {
   test('exits 3 (frozen) after showing the incident, with every completed feature intact', async () => {
     const dir = join(box.dir, 'demo');
-    const result = await runGuard(box, ['demo', '--dir', dir, '--pace-ms', '0', '--settle-ms', String(SETTLE_MS)]);
+    const result = await runGuard(box, ['demo', '--dir', dir, '--pace-ms', '0']);
     assert.equal(result.code, 3, `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
     const [name] = readdirSync(join(dir, 'missions'));
     const mission = join(dir, 'missions', name as string);
@@ -71,7 +66,7 @@ describe('guard demo', () => {
 describe('the simulated orchestrator', () => {
   test('a clean run under guard run: every droid-style write accepted, nothing frozen, exit 0', async () => {
     createDemoMission(box.mission);
-    const result = await runGuard(box, ['run', '--mission', box.mission, '--settle-ms', String(SETTLE_MS), '--', process.execPath, SIMULATOR, '--mission', box.mission, '--guard-home', box.home, '--scenario', 'clean']);
+    const result = await runGuard(box, ['run', '--mission', box.mission, '--', process.execPath, SIMULATOR, '--mission', box.mission, '--guard-home', box.home, '--scenario', 'clean']);
     assert.equal(result.code, 0, `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
     assert.match(result.stdout, /all features completed/);
     assert.deepEqual(kinds(box, 'write-rejected'), [], 'no false alarm on droid-style writes');

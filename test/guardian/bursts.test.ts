@@ -11,7 +11,6 @@ import {
   failOnLeakedChildren,
   journal,
   kinds,
-  LOAD_TOLERANT,
   runWriter,
   sandbox,
   sha,
@@ -50,7 +49,7 @@ async function droidMission(): Promise<{ box: Sandbox; file: string; features: F
   box = sandbox();
   const features = baseFeatures();
   createMission(box.mission, features);
-  guard = await startWatch(box, LOAD_TOLERANT);
+  guard = await startWatch(box);
   return { box, file: join(box.mission, 'features.json'), features };
 }
 
@@ -107,7 +106,7 @@ describe('1,000 writes spread over 100 files', () => {
   for (const [mode, newDir] of [['write', false], ['rename', false], ['write', true]] as const) {
     test(`every file's final version is judged (${mode === 'write' ? 'in place' : 'temp + rename'}, files${newDir ? ' and their directory' : ''} created during the burst)`, async () => {
       const box = taskMission(!newDir);
-      guard = await startWatch(box, LOAD_TOLERANT);
+      guard = await startWatch(box);
       const files = Array.from({ length: FILES }, (_, index) => join(box.mission, 'tasks', `t${String(index).padStart(3, '0')}.json`));
       const texts: Record<string, string[]> = {};
       files.forEach((file, index) => {
@@ -129,7 +128,7 @@ describe('1,000 writes spread over 100 files', () => {
 describe('1,000 writes over 100 files with bad final versions', () => {
   test('every bad final version is rejected and its file restored to its newest judged version; the rest are accepted', async () => {
     const box = taskMission(true);
-    guard = await startWatch(box, LOAD_TOLERANT);
+    guard = await startWatch(box);
     const FILES = 100;
     const ROUNDS = 10;
     const files = Array.from({ length: FILES }, (_, index) => join(box.mission, 'tasks', `t${String(index).padStart(3, '0')}.json`));

@@ -10,7 +10,6 @@ import {
   failOnLeakedChildren,
   journal,
   kinds,
-  LOAD_TOLERANT,
   runGuard,
   runWriter,
   sandbox,
@@ -93,7 +92,7 @@ describe('a guardian killed mid-incident', () => {
   for (const step of ['write-rejected', 'frozen', 'restored']) {
     test(`SIGKILL right after journaling ${step}: the restart ends restored and frozen`, async () => {
       const env = { ...box.env, GUARD_CRASH_AFTER: step };
-      const crashing = spawnGuard(box, ['watch', box.mission, ...LOAD_TOLERANT], { env });
+      const crashing = spawnGuard(box, ['watch', box.mission], { env });
       await until(() => kinds(box, 'baseline').length > 0, 'baseline');
       const bad = featureText(withFeature(baseFeatures(), 'f1-login', { status: 'pending' }));
       await runWriter(box, [{ op: 'write', file: join(box.mission, 'features.json'), text: bad }]);
@@ -122,7 +121,7 @@ describe('a guardian killed after rejecting a first version that has no last goo
   test('the restart finishes the reaction: the bad synthesis.json goes to quarantine, nothing freezes', async () => {
     const synthesis = join(box.mission, 'validation', 'm1', 'scrutiny', 'synthesis.json');
     const env = { ...box.env, GUARD_CRASH_AFTER: 'write-rejected' };
-    const crashing = spawnGuard(box, ['watch', box.mission, ...LOAD_TOLERANT], { env });
+    const crashing = spawnGuard(box, ['watch', box.mission], { env });
     await until(() => kinds(box, 'baseline').length > 0, 'baseline');
     await runWriter(box, [{ op: 'write', file: synthesis, text: '{"milestone": "m1", "round": ' }]);
     assert.equal((await crashing.done).signal, 'SIGKILL');

@@ -17,7 +17,6 @@ import {
   acceptedDigest,
   failOnLeakedChildren,
   kinds,
-  LOAD_TOLERANT,
   runWriter,
   sandbox,
   sha,
@@ -93,7 +92,7 @@ describe('garbage written to features.json under a running guardian', () => {
     box = sandbox();
     createMission(box.mission, baseFeatures());
     goodText = readFileSync(join(box.mission, 'features.json'), 'utf8');
-    guard = await startWatch(box, LOAD_TOLERANT);
+    guard = await startWatch(box);
   });
 
   afterEach(async () => {

@@ -11,7 +11,6 @@ import {
   failOnLeakedChildren,
   journal,
   kinds,
-  LOAD_TOLERANT,
   runGuard,
   runWriter,
   sandbox,
@@ -115,7 +114,7 @@ failOnLeakedChildren();
 
 describe('a generic mission under a running guardian', () => {
   test('legitimate writes pass: new, reordered, requeued and dropped tasks, grown arrays, appends, a new report', async () => {
-    guard = await startWatch(box, LOAD_TOLERANT);
+    guard = await startWatch(box);
     const started = kinds(box, 'guard-started')[0];
     assert.equal(started?.kind === 'guard-started' && started.profile, 'planner');
     const plan = basePlan();
@@ -164,7 +163,7 @@ describe('a generic mission under a running guardian', () => {
 
   for (const { rule, path, bad, item, pointer, message } of violations) {
     test(`${rule} (${path}${pointer === '' ? '' : ` ${pointer}`}) is enforced: rejected, restored, frozen by the sentinel only`, async () => {
-      guard = await startWatch(box, LOAD_TOLERANT);
+      guard = await startWatch(box);
       const file = join(box.mission, path);
       const good = readFileSync(file);
       const text = bad();
@@ -205,7 +204,7 @@ describe('--config FILE', () => {
     writeFileSync(override, JSON.stringify({ name: 'override', artifacts: [{ glob: 'plan.json', role: 'scheduling', schema: 'owner.schema.json', rules: [{ kind: 'immutable', pointer: '/owner' }] }] }));
     // The schema path is resolved next to the override file, not in the mission dir.
     writeFileSync(join(dir, 'owner.schema.json'), JSON.stringify({ type: 'object', required: ['owner'] }));
-    guard = await startWatch(box, ['--config', override, ...LOAD_TOLERANT]);
+    guard = await startWatch(box, ['--config', override]);
     const started = kinds(box, 'guard-started')[0];
     assert.equal(started?.kind === 'guard-started' && started.profile, 'override');
     assert.equal(journal(box).some((entry) => entry.kind === 'write-accepted' && entry.path === 'events.jsonl'), false, 'events.jsonl is no artifact of the override');

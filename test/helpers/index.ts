@@ -97,20 +97,12 @@ export function spawnNode(box: Sandbox, args: string[], options: { cwd?: string;
   return { process: child, stdout: () => stdout, stderr: () => stderr, done };
 }
 
-/**
- * `guard watch` options for tests whose subject is not the settle window. A droid-style in-place
- * write leaves the file empty between truncate and write; on a loaded 2-core machine the writer
- * was measured descheduled there for 54-85 ms, past the 50 ms default, and the guard then rightly
- * rejects the empty file, which would make these tests flaky rather than wrong.
- */
-export const LOAD_TOLERANT = ['--settle-ms', '150'];
-
-// Start `guard watch` on the sandbox mission and wait until its baseline is journaled (with
-// LOAD_TOLERANT unless the test chooses its own --settle-ms).
+// Start `guard watch` on the sandbox mission and wait until its baseline is journaled. With the
+// default settings: a writer descheduled mid-write holds its file open, so no test needs a longer
+// settle window on a loaded machine (the exact-completion tests prove it under busy loops).
 export async function startWatch(box: Sandbox, extra: string[] = []): Promise<GuardProcess> {
   const before = journal(box).filter((entry) => entry.kind === 'baseline').length;
-  const settle = extra.includes('--settle-ms') ? [] : LOAD_TOLERANT;
-  const guard = spawnGuard(box, ['watch', box.mission, ...settle, ...extra]);
+  const guard = spawnGuard(box, ['watch', box.mission, ...extra]);
   await until(() => journal(box).filter((entry) => entry.kind === 'baseline').length > before || guard.process.exitCode !== null, 'guard watch baseline', 30_000);
   if (guard.process.exitCode !== null) throw new Error(`guard watch exited early (${guard.process.exitCode}):\n${guard.stdout()}\n${guard.stderr()}`);
   return guard;

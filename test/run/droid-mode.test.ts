@@ -30,8 +30,7 @@ describe('guard run -- droid', () => {
   test('adopts a mission dir created after start and protects it (simulated droid run)', async () => {
     const { env } = fakeDroidEnv(box);
     const mission = join(root, '0b7c2a9e-5d41-4f6e-9a3b-2c8d1e0f4a77');
-    // A wider settle window than the default: see test/demo/demo.test.ts SETTLE_MS.
-    const guard = spawnGuard(box, ['run', '--root', root, '--settle-ms', '250', '--', 'droid', 'simulate', mission, box.home], { env });
+    const guard = spawnGuard(box, ['run', '--root', root, '--', 'droid', 'simulate', mission, box.home], { env });
     const result = await guard.done;
     assert.equal(result.code, 3, `frozen at the end; stderr:\n${result.stderr}\nstdout:\n${result.stdout}`);
     const features = (JSON.parse(readFileSync(join(mission, 'features.json'), 'utf8')) as { features: Feature[] }).features;
@@ -108,7 +107,7 @@ describe('guard run -- droid', () => {
   test('two missions stay isolated: one frozen, the other keeps accepting writes', async () => {
     const { env, dump } = fakeDroidEnv(box);
     const stop = join(box.dir, 'stop');
-    const guard = spawnGuard(box, ['run', '--root', root, '--settle-ms', '250', '--', 'droid', 'wait', stop], { env });
+    const guard = spawnGuard(box, ['run', '--root', root, '--', 'droid', 'wait', stop], { env });
     await droidStarted(dump);
     const [a, b] = [join(root, 'aaaaaaaa-0000-4000-8000-00000000000a'), join(root, 'bbbbbbbb-0000-4000-8000-00000000000b')] as [string, string];
     createMission(a, baseFeatures());

@@ -1,0 +1,77 @@
+// One mission's fault never stops another (issues "one truth for every write path" item 4 and
+// "hostile missions" items 2 and 4): an error confined to one mission's files becomes an incident
+// of that mission, frozen with a clear reason, while the guard goes on protecting every mission.
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, test } from 'node:test';
+import { createMission, featureText } from '../../src/demo/droid-files.js';
+import { baseFeatures, withFeature } from '../helpers/droid.js';
+import { failOnLeakedChildren, journal, kinds, sandbox, spawnGuard, stopTestGuard, until, type GuardProcess, type Sandbox } from '../helpers/index.js';
+
+let box: Sandbox;
+let guard: GuardProcess | undefined;
+let m1: string;
+let m2: string;
+
+beforeEach(async () => {
+  box = sandbox();
+  m1 = join(box.dir, 'm1');
+  m2 = join(box.dir, 'm2');
+  createMission(m1, baseFeatures());
+  createMission(m2, baseFeatures());
+  guard = spawnGuard(box, ['watch', m1, m2]);
+  await until(() => journal(box, m1).some((e) => e.kind === 'baseline') && journal(box, m2).some((e) => e.kind === 'baseline'), 'both baselines', 30_000);
+});
+
+afterEach(async () => {
+  await stopTestGuard(guard);
+  guard = undefined;
+  box.cleanup();
+});
+
+failOnLeakedChildren();
+
+const reopened = featureText(withFeature(baseFeatures(), 'f1-login', { status: 'pending' }));
+
+// m2 is still protected: a bad write there is restored.
+async function stillProtects(mission: string): Promise<void> {
+  const file = join(mission, 'features.json');
+  const good = readFileSync(file);
+  writeFileSync(file, reopened);
+  await until(() => kinds(box, 'restored', mission)[0], `${mission} still protected`);
+  assert.equal(readFileSync(file).equals(good), true);
+}
+
+test('a directory in place of an artifact of m1: m1 frozen with the reason, m2 still protected, the guard alive', async () => {
+  const file = join(m1, 'features.json');
+  renameSync(file, join(box.dir, 'features.json.moved'));
+  mkdirSync(file);
+  writeFileSync(join(file, 'inside.txt'), 'a directory, not features.json');
+  const fault = await until(() => kinds(box, 'mission-fault', m1)[0], 'the fault journaled');
+  assert.ok(fault.kind === 'mission-fault' && fault.path === 'features.json' && fault.code === 'EISDIR');
+  assert.match(fault.detail, /features\.json.*directory/);
+  const sentinel = JSON.parse(readFileSync(join(m1, '.guard-frozen'), 'utf8')) as { reason: string; ack: string };
+  assert.match(sentinel.reason, /features\.json/);
+  assert.match(sentinel.ack, /guard ack --mission/);
+  assert.ok(statSync(file).isDirectory(), 'nothing of the directory was removed');
+  assert.equal(guard?.process.exitCode, null, 'the guard is still running');
+  await stillProtects(m2);
+  assert.equal(existsSync(join(m2, '.guard-frozen')), true, 'm2 froze for its own incident');
+  assert.equal(kinds(box, 'mission-fault', m2).length, 0, "m1's fault is not m2's");
+});
+
+test('a directory planted where the sentinel goes does not stop the freeze: moved aside, sentinel written, bad write restored', async () => {
+  const sentinel = join(m1, '.guard-frozen');
+  mkdirSync(sentinel);
+  await until(() => kinds(box, 'tamper', m1)[0], 'the planted sentinel noticed');
+  const file = join(m1, 'features.json');
+  const good = readFileSync(file);
+  writeFileSync(file, reopened);
+  await until(() => kinds(box, 'restored', m1)[0], 'restored');
+  assert.equal(readFileSync(file).equals(good), true);
+  assert.ok(statSync(sentinel).isFile(), 'the sentinel is a plain file');
+  const tamper = kinds(box, 'tamper', m1)[0];
+  assert.ok(tamper?.kind === 'tamper' && /moved aside/.test(tamper.detail));
+  assert.equal(guard?.process.exitCode, null);
+});
