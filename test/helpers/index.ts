@@ -38,7 +38,7 @@ export function sandbox(): Sandbox {
 }
 
 // Poll `condition` until it is truthy or the deadline passes (then throw with `what`).
-export async function until<T>(condition: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
+export async function until<T>(condition: () => T | Promise<T>, what: string, timeoutMs = 30_000): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await condition();
