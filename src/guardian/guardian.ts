@@ -24,7 +24,7 @@ import { salvageLog } from '../core/salvage.js';
 import { digestOf, type Digest, type Issue } from '../core/types.js';
 import { GuardError } from '../errors.js';
 import type { Profile } from '../profiles/profile.js';
-import { readBytesOrNull, readFileVersion } from '../store/file-bytes.js';
+import { readFileIdentity, readFileVersion, sameVersion } from '../store/file-bytes.js';
 import { acquireGuardianLock, type GuardianLock } from '../store/guardian-lock.js';
 import { SENTINEL } from '../store/paths.js';
 import { decideCompletion, isComplete, type CompletionLimits } from '../watch/completion.js';
@@ -84,6 +84,13 @@ export class Guardian {
   readonly #options: GuardianOptions;
   readonly #reactions: Reactions;
   readonly #lastHint = new Map<string, number>();
+  /**
+   * Paths a writer holds open with a rejected version on disk, and since when: they are re-probed
+   * on a timer, not re-read at every event (a slow writer's backlog costs one probe per look).
+   */
+  readonly #held = new Map<string, number>();
+  /** Watcher events seen per path: an event after a read means the read may be stale. */
+  readonly #events = new Map<string, number>();
   readonly #timers = new Map<string, NodeJS.Timeout>();
   readonly #queues = new Map<string, Promise<void>>();
   readonly #queued = new Set<string>();
@@ -184,6 +191,8 @@ export class Guardian {
     // guardian busy (the baseline waits until nothing is pending).
     if (path !== SENTINEL && this.store.specOf(path) === undefined) return;
     this.#lastHint.set(path, performance.now());
+    this.#events.set(path, (this.#events.get(path) ?? 0) + 1);
+    if (this.#held.has(path)) return; // its writer is still at work: the re-probe timer looks
     this.#later(path, TRAILING_CHECK_MS);
     this.#queueCheck(path);
   }
@@ -254,9 +263,16 @@ export class Guardian {
     if (path === SENTINEL) return this.#reactions.checkSentinel(true);
     const spec = this.store.specOf(path);
     if (spec === undefined) return;
+    const heldSince = this.#held.get(path);
+    if (heldSince !== undefined) {
+      const waited = performance.now() - heldSince;
+      if (waited < this.limits.stuckMs && probeWriters(this.#abs(path)).kind === 'held') return this.#later(path, Math.min(50, Math.max(1, waited / 8)));
+      this.#held.delete(path);
+    }
     // Quiet time counts up to the read, not to the verdict (monotonic: a wall-clock jump must
     // not shorten or stretch it).
     const readAt = performance.now();
+    const events = this.#events.get(path) ?? 0;
     const version = readFileVersion(this.#abs(path));
     const bytes = version?.bytes ?? null;
     const digest = bytes === null ? null : digestOf(bytes);
@@ -287,12 +303,17 @@ export class Guardian {
     let stuck: Stuck | undefined;
     if (pending === undefined) {
       const writers = probeWriters(this.#abs(path));
-      const decision = decideCompletion({ complete: judged.complete, writers, quietMs: readAt - (this.#lastHint.get(path) ?? 0), seenMs: performance.now() - judged.since }, this.limits);
-      if (decision.kind === 'wait') return this.#later(path, decision.recheckMs);
-      // Never act on a stale read: let queued watcher events in, then look at the bytes again.
-      await new Promise((resolve) => setImmediate(resolve));
-      const now = readBytesOrNull(this.#abs(path));
-      if ((now === null ? null : digestOf(now)) !== digest) return this.#queueCheck(path);
+      const since = Math.min(judged.since, heldSince ?? judged.since);
+      const decision = decideCompletion({ complete: judged.complete, writers, quietMs: readAt - (this.#lastHint.get(path) ?? 0), seenMs: performance.now() - since }, this.limits);
+      if (decision.kind === 'wait') {
+        if (decision.why === 'writer') this.#held.set(path, since);
+        return this.#later(path, decision.recheckMs);
+      }
+      // Never act on a stale read: let the watcher's queued events in (a poll phase of the event
+      // loop), then the read stands only if no event came since and the file is the same one.
+      await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+      if ((this.#events.get(path) ?? 0) !== events && decision.stuck === undefined) return this.#queueCheck(path);
+      if (!sameVersion(version, readFileIdentity(this.#abs(path)))) return this.#queueCheck(path);
       stuck = decision.stuck;
     }
     this.#forget(path);
@@ -314,6 +335,7 @@ export class Guardian {
 
   #forget(path: string): void {
     this.#judged.delete(path);
+    this.#held.delete(path);
   }
 
   #pendingIncident(path: string, digest: Digest | null): Incident | undefined {

@@ -1,6 +1,6 @@
 // Reading a file's exact bytes safely: whatever stands at the path (a FIFO, a device, a huge file)
 // the read neither blocks nor fails for its size.
-import { closeSync, constants, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { errnoOf } from '../errors.js';
 
 /** Larger files are read only this far: enough to reject them by size and quarantine a prefix. */
@@ -17,6 +17,9 @@ export function readBytesOrNull(file: string): Buffer | null {
 export interface FileVersion {
   bytes: Buffer;
   ino: number;
+  /** With `ino`: a cheap identity of what was read (a write changes one of them, or raises an event). */
+  size: number;
+  mtimeMs: number;
 }
 
 // As readBytesOrNull, with the inode.
@@ -32,7 +35,8 @@ export function readFileVersion(file: string): FileVersion | null {
   try {
     const stats = fstatSync(fd);
     if (!stats.isFile()) return null;
-    if (stats.size <= READ_CAP_BYTES) return { bytes: readFileSync(fd), ino: stats.ino };
+    const identity = { ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs };
+    if (stats.size <= READ_CAP_BYTES) return { bytes: readFileSync(fd), ...identity };
     const prefix = Buffer.allocUnsafe(READ_CAP_BYTES);
     let length = 0;
     while (length < prefix.length) {
@@ -40,8 +44,27 @@ export function readFileVersion(file: string): FileVersion | null {
       if (read === 0) break;
       length += read;
     }
-    return { bytes: prefix.subarray(0, length), ino: stats.ino };
+    return { bytes: prefix.subarray(0, length), ...identity };
   } finally {
     closeSync(fd);
   }
+}
+
+/** What stands at a path, without its bytes: null when nothing (or no regular file) does. */
+export type FileIdentity = Pick<FileVersion, 'ino' | 'size' | 'mtimeMs'>;
+
+export function readFileIdentity(file: string): FileIdentity | null {
+  try {
+    const stats = statSync(file);
+    return stats.isFile() ? { ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs } : null;
+  } catch (error) {
+    if (errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ENOTDIR') return null;
+    throw error;
+  }
+}
+
+// Whether two looks at a path saw the same version (both nothing, or the same inode, size and mtime).
+export function sameVersion(a: FileIdentity | null, b: FileIdentity | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
 }

@@ -65,7 +65,7 @@ export function decideCompletion(facts: VersionFacts, limits: CompletionLimits):
 }
 
 /** Parse-stage issues that a writer still at work leaves behind: the version may be cut short. */
-const CUT_SHORT: ReadonlySet<Issue['code']> = new Set(['empty', 'parse', 'not-utf8', 'too-large']);
+const CUT_SHORT: ReadonlySet<Issue['code']> = new Set(['empty', 'parse', 'not-utf8']);
 
 // A complete document: it parses whole (JSON Lines also ends with a newline). Anything else may
 // be a writer's transient state.
