@@ -9,6 +9,7 @@ import type { Profile } from '../profiles/profile.js';
 import type { Context } from './command.js';
 import { formatEntry, NOTABLE } from './render.js';
 import { DEFAULT_STUCK_MS } from '../watch/completion.js';
+import { DEFAULT_RECHECK_MS } from '../guardian/guardian.js';
 
 export interface GuardingOptions {
   mode: string;
@@ -18,6 +19,7 @@ export interface GuardingOptions {
   hooks: boolean;
   settleMs: string | undefined;
   stuckMs?: string | undefined;
+  recheckMs?: string | undefined;
   profileFor: (dir: string) => Profile;
   /** Also called with every journal entry, after it is shown (guard run's --suspend-child). */
   onEntries?: (dir: string, entries: JournalEntry[]) => void;
@@ -29,6 +31,10 @@ export const DEFAULT_SETTLE_MS = 50;
 
 export function parseSettleMs(text: string | undefined): number {
   return parseMs('--settle-ms', text, DEFAULT_SETTLE_MS, 0, 60_000);
+}
+
+export function parseRecheckMs(text: string | undefined): number {
+  return parseMs('--recheck-ms', text, DEFAULT_RECHECK_MS, 0, 3_600_000);
 }
 
 export function parseStuckMs(text: string | undefined): number {
@@ -69,6 +75,7 @@ export function startGuarding(ctx: Context, options: GuardingOptions) {
     guardHome: ctx.guardHome,
     settleMs: parseSettleMs(options.settleMs),
     stuckMs: parseStuckMs(options.stuckMs),
+    recheckMs: parseRecheckMs(options.recheckMs),
     mode: options.mode,
     hooks: options.hooks,
     // Crash-safety tests kill the guard at an exact step (README "Testing aids").

@@ -24,7 +24,7 @@ import { salvageLog } from '../core/salvage.js';
 import { digestOf, type Digest, type Issue } from '../core/types.js';
 import { GuardError } from '../errors.js';
 import type { Profile } from '../profiles/profile.js';
-import { readFileIdentity, readFileVersion, sameVersion } from '../store/file-bytes.js';
+import { readFileIdentity, readFileVersion, sameVersion, type FileIdentity } from '../store/file-bytes.js';
 import { acquireGuardianLock, type GuardianLock } from '../store/guardian-lock.js';
 import { SENTINEL } from '../store/paths.js';
 import { decideCompletion, isComplete, type CompletionLimits } from '../watch/completion.js';
@@ -32,6 +32,7 @@ import { watchMission, type MissionWatcher } from '../watch/mission-watcher.js';
 import { probeWriters } from '../watch/open-writers.js';
 import { MissionStore } from './mission-store.js';
 import { failClosed, missionFault } from './faults.js';
+import { listMissionFiles } from './file-io.js';
 import { Reactions, type Stuck } from './reactions.js';
 import { baseline } from './startup.js';
 
@@ -45,6 +46,8 @@ export interface GuardianOptions {
   debounceMs?: number;
   /** How long a writer may keep a rejected version open before it counts as stuck. */
   stuckMs?: number;
+  /** Every this often, the artifacts are stat'ed and any change the watcher missed is judged (0: off). */
+  recheckMs?: number;
   /** Recorded in the journal and the lock owner: 'watch' or 'run'. */
   mode: string;
   /** Flag artifact changes that no hook approved (`unhooked-write`). */
@@ -67,6 +70,9 @@ const TRAILING_MARGIN_MS = 1;
  * decided by src/watch/completion.ts.
  */
 const TRAILING_CHECK_MS = 50;
+
+/** The periodic re-check's default period (GuardianOptions.recheckMs). */
+export const DEFAULT_RECHECK_MS = 5000;
 
 /** A rejected version's judgement, kept while it waits to be final (not judged twice). */
 interface Judged {
@@ -95,8 +101,12 @@ export class Guardian {
   readonly #queues = new Map<string, Promise<void>>();
   readonly #queued = new Set<string>();
   readonly #judged = new Map<string, Judged>();
-  /** The inode each artifact was last read from: a new one means it was replaced by a rename. */
-  readonly #inodes = new Map<string, number>();
+  /**
+   * What each artifact was last read as: a new inode means it was replaced by a rename, and the
+   * periodic re-check compares against it to notice a change whose events were lost.
+   */
+  readonly #seen = new Map<string, FileIdentity | null>();
+  #recheck: NodeJS.Timeout | undefined;
   #idleWaiters: Array<() => void> = [];
   #watcher: MissionWatcher | undefined;
   #lock: GuardianLock | undefined;
@@ -148,6 +158,7 @@ export class Guardian {
       guardian.#watcher = watchMission(store.paths.missionDir, (path) => guardian.#hint(path), fail);
       await guardian.#watcher.ready;
       await baseline({ store, reactions: guardian.#reactions, hint: (path) => guardian.#hint(path), whenIdle: () => guardian.whenIdle() });
+      guardian.#scheduleRecheck();
     } catch (error) {
       await guardian.#watcher?.close();
       await guardian.#lock.release();
@@ -162,6 +173,7 @@ export class Guardian {
     this.#stopped = true;
     for (const timer of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
+    clearTimeout(this.#recheck);
     await this.#watcher?.close();
     await Promise.allSettled([...this.#queues.values(), this.#reactions.idle()]);
     await this.store.append({ kind: 'guard-stopped', pid: process.pid, reason }).catch(() => undefined);
@@ -236,6 +248,32 @@ export class Guardian {
     return run;
   }
 
+  /**
+   * The safety net under the watcher (issue "hostile missions" item 6): the kernel drops events
+   * when its queue overflows (a burst of thousands of files), and nothing says so. Every
+   * `recheckMs` the artifacts are listed and stat'ed; one that changed since it was last read,
+   * appeared or vanished is checked. Cheap: a directory walk and a stat per artifact, no reads.
+   */
+  #scheduleRecheck(): void {
+    const every = this.#options.recheckMs ?? DEFAULT_RECHECK_MS;
+    if (every <= 0 || this.#stopped) return;
+    this.#recheck = setTimeout(() => {
+      void this.#recheckAll()
+        .catch((error: unknown) => this.#fault(error, undefined))
+        .finally(() => this.#scheduleRecheck());
+    }, every);
+    this.#recheck.unref();
+  }
+
+  async #recheckAll(): Promise<void> {
+    const paths = new Set([...(await listMissionFiles(this.missionDir)), ...this.store.state.artifacts.keys()]);
+    for (const path of paths) {
+      if (this.store.specOf(path) === undefined || this.#queues.has(path) || this.#timers.has(path)) continue;
+      const now = readFileIdentity(this.#abs(path));
+      if (!this.#seen.has(path) || !sameVersion(this.#seen.get(path) ?? null, now)) this.#queueCheck(path);
+    }
+  }
+
   #fail(error: Error): void {
     if (this.#stopped) return;
     this.#options.onFatal(this.missionDir, error);
@@ -276,8 +314,9 @@ export class Guardian {
     const version = readFileVersion(this.#abs(path));
     const bytes = version?.bytes ?? null;
     const digest = bytes === null ? null : digestOf(bytes);
-    const replaced = version !== null && this.#inodes.has(path) && this.#inodes.get(path) !== version.ino;
-    if (version !== null) this.#inodes.set(path, version.ino);
+    const before = this.#seen.get(path);
+    const replaced = version !== null && before != null && before.ino !== version.ino;
+    this.#seen.set(path, version === null ? null : { ino: version.ino, size: version.size, mtimeMs: version.mtimeMs });
     this.#reactions.cleared(path);
     if (this.#reactions.isKnown(path, digest)) return this.#forget(path);
     await this.store.journal.sync(); // a `guard write` or `guard ack` from another process?

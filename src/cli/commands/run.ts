@@ -24,13 +24,13 @@ import { exitStatusOf, launchChild, type Child, type ChildExit } from '../../run
 import { writeSettingsOverlay, type SettingsOverlay } from '../../run/droid-settings.js';
 import { relaySignals, type SignalRelay } from '../../run/signals.js';
 import { defineCommand, type Context, type Parsed } from '../command.js';
-import { errorLine, parseSettleMs, parseStuckMs, startGuarding } from '../guarding.js';
+import { errorLine, parseRecheckMs, parseSettleMs, parseStuckMs, startGuarding } from '../guarding.js';
 import { profileFor, profileOptions, resolveMissionDir } from '../mission.js';
 
 /** How long a child gets between SIGTERM and SIGKILL when the guard must stop it. */
 export const STOP_GRACE_MS = 3000;
 
-const USAGE = 'guard run [--profile P] [--config F] [--mission DIR | --root DIR] [--settle-ms N] [--stuck-ms N] [--suspend-child] [--no-hooks] -- CMD [ARGS...]';
+const USAGE = 'guard run [--profile P] [--config F] [--mission DIR | --root DIR] [--settle-ms N] [--stuck-ms N] [--recheck-ms N] [--suspend-child] [--no-hooks] -- CMD [ARGS...]';
 
 /** Everything the run needs, resolved at the edge. */
 interface RunPlan {
@@ -41,6 +41,7 @@ interface RunPlan {
   suspend: boolean;
   settleMs: string | undefined;
   stuckMs: string | undefined;
+  recheckMs: string | undefined;
   profile: { profile?: string; config?: string };
 }
 
@@ -50,6 +51,7 @@ const OPTIONS = {
   root: { type: 'string' },
   'settle-ms': { type: 'string' },
   'stuck-ms': { type: 'string' },
+  'recheck-ms': { type: 'string' },
   'suspend-child': { type: 'boolean' },
   'no-hooks': { type: 'boolean' },
 } as const;
@@ -76,6 +78,7 @@ function planRun(ctx: Context, values: Parsed<typeof OPTIONS>['values'], positio
   if (rest.length === 0 || rest[0] === '') throw new GuardError('USAGE', `no command to run: put it after "--", e.g. guard run -- droid\nusage: ${USAGE}`);
   parseSettleMs(values['settle-ms']);
   parseStuckMs(values['stuck-ms']);
+  parseRecheckMs(values['recheck-ms']);
   const { mission, root } = values;
   if (mission !== undefined && root !== undefined) throw new GuardError('USAGE', `--mission and --root are exclusive: guard one mission dir, or adopt every mission dir under a root\nusage: ${USAGE}`);
   const profile = { ...(values.profile === undefined ? {} : { profile: values.profile }), ...(values.config === undefined ? {} : { config: values.config }) };
@@ -91,6 +94,7 @@ function planRun(ctx: Context, values: Parsed<typeof OPTIONS>['values'], positio
     suspend: values['suspend-child'] === true,
     settleMs: values['settle-ms'],
     stuckMs: values['stuck-ms'],
+    recheckMs: values['recheck-ms'],
     profile,
   };
 }
@@ -127,6 +131,7 @@ async function guardedRun(ctx: Context, plan: RunPlan, relay: SignalRelay): Prom
     hooks: plan.hooks,
     settleMs: plan.settleMs,
     stuckMs: plan.stuckMs,
+    recheckMs: plan.recheckMs,
     profileFor: (dir) => profileFor(ctx, dir, plan.profile),
     onEntries: () => syncSuspension(),
     onAdopted: (guardian) => {

@@ -9,9 +9,9 @@ import { errorLine, startGuarding, waitForStopSignal } from '../guarding.js';
 
 export const watchCommand = defineCommand({
   name: 'watch',
-  usage: 'guard watch [DIR...] [--root DIR] [--settle-ms N] [--stuck-ms N] [--profile droid | --config FILE] [--json]',
+  usage: 'guard watch [DIR...] [--root DIR] [--settle-ms N] [--stuck-ms N] [--recheck-ms N] [--profile droid | --config FILE] [--json]',
   summary: 'protect mission dirs in the foreground (a background safety net)',
-  options: { ...jsonOption, ...profileOptions, root: { type: 'string' }, 'settle-ms': { type: 'string' }, 'stuck-ms': { type: 'string' }, mission: { type: 'string', short: 'm', multiple: true } },
+  options: { ...jsonOption, ...profileOptions, root: { type: 'string' }, 'settle-ms': { type: 'string' }, 'stuck-ms': { type: 'string' }, 'recheck-ms': { type: 'string' }, mission: { type: 'string', short: 'm', multiple: true } },
   async run(ctx, { values, positionals }) {
     const dirs = [...positionals, ...(values.mission ?? [])].map((dir) => resolve(ctx.io.cwd, dir));
     if (dirs.length === 0 && values.root === undefined) dirs.push(resolveMissionDir(ctx, undefined));
@@ -23,6 +23,7 @@ export const watchCommand = defineCommand({
       hooks: false,
       settleMs: values['settle-ms'],
       stuckMs: values['stuck-ms'],
+      recheckMs: values['recheck-ms'],
       profileFor: (dir) => profileFor(ctx, dir, values),
     });
     const { supervisor } = guarding;
