@@ -49,7 +49,7 @@ export type WriteResult =
 
 export interface CommitOptions {
   /** Test-only failpoint: runs right after the journal entry, before the rename. */
-  afterJournal?: () => void;
+  afterJournal?: () => void | Promise<void>;
 }
 
 // Judge `bytes` for the artifact at `path` and, when accepted, write them atomically.
@@ -89,7 +89,7 @@ export async function commitWrite(store: MissionStore, path: string, bytes: Buff
         staged.abandon();
         continue;
       }
-      options.afterJournal?.();
+      await options.afterJournal?.();
       try {
         await staged.commit();
       } catch (error) {

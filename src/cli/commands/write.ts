@@ -23,8 +23,10 @@ export const writeCommand = defineCommand({
     if (artifacts.length !== 1) throw new GuardError('USAGE', `guard write takes exactly one ARTIFACT (got ${artifacts.length}), e.g. guard write features.json --from new-features.json`);
     const { missionDir, path } = locate(ctx, values.mission, artifacts[0] as string);
     const bytes = await readInput(ctx, stdinDash ? '-' : values.from);
-    // GUARD_FAILPOINT=after-journal is for crash-safety tests only: SIGKILL between entry and rename.
-    const failpoint = ctx.io.env.GUARD_FAILPOINT === 'after-journal' ? ({ failpoint: 'after-journal' } as const) : {};
+    // Crash-safety tests only, between the journal entry and the rename: GUARD_FAILPOINT=after-journal
+    // (SIGKILL) or GUARD_FAILPOINT=after-journal-wait:FILE (wait until FILE exists).
+    const point = ctx.io.env.GUARD_FAILPOINT ?? '';
+    const failpoint = point === 'after-journal' ? ({ failpoint: 'after-journal' } as const) : point.startsWith('after-journal-wait:') ? { failpoint: { waitFor: resolve(ctx.io.cwd, point.slice('after-journal-wait:'.length)) } } : {};
     const result = await writeArtifact(missionDir, path, bytes, { guardHome: ctx.guardHome, profile: profileFor(ctx, missionDir, values), ...failpoint });
     if (values.json === true) ctx.print.json({ mission: missionDir, written: result.ok, ...result });
     if (!result.ok) {
