@@ -10,8 +10,11 @@ import { ObjectStore } from '../store/objects.js';
 import type { Context } from './command.js';
 import { viewMission, type MissionView } from './mission-view.js';
 
-/** `replaced`: a version no entry accepted or quarantined, stored because a write replaced it. */
-export type SnapshotKind = 'accepted' | 'rejected' | 'journal-cut' | 'tamper' | 'replaced';
+/**
+ * `replaced`: a version no entry accepted or quarantined, stored because a write replaced it.
+ * `approved`: a version a hook approved (stored at approval; older guards did not store them).
+ */
+export type SnapshotKind = 'accepted' | 'rejected' | 'journal-cut' | 'tamper' | 'replaced' | 'approved';
 
 /** One version of one artifact, as journaled. `digest` is null for an accepted deletion. */
 export interface Snapshot {
@@ -44,6 +47,7 @@ export function listSnapshots(entries: readonly JournalEntry[], state: MissionSt
     else if (entry.kind === 'write-rejected') snapshots.push({ ...base, path: entry.path, kind: 'rejected', digest: entry.digest, size: entry.size, by: entry.by, issues: entry.issues });
     else if (entry.kind === 'journal-repaired' && entry.object !== null) snapshots.push({ ...base, path: JOURNAL_TAIL, kind: 'journal-cut', digest: entry.object, size: entry.cutBytes, detail: entry.reason });
     else if (entry.kind === 'tamper' && entry.digest !== null) snapshots.push({ ...base, path: entry.path, kind: 'tamper', digest: entry.digest, size: 0, detail: entry.detail });
+    else if (entry.kind === 'hook-allowed' && entry.digest !== undefined && !named.has(`${entry.path}\0${entry.digest}`)) snapshots.push({ ...base, path: entry.path, kind: 'approved', digest: entry.digest, size: -1, detail: `approved by the hook (${entry.tool})` });
     const latest = snapshots.at(-1);
     if (latest?.seq === entry.seq && latest.digest !== null) named.add(`${latest.path}\0${latest.digest}`);
     // After the entry's own version (so `#SEQ` names that one), and only when nothing else names it.

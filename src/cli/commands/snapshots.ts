@@ -51,6 +51,8 @@ function statusOf(row: Snapshot): string {
       return 'tamper';
     case 'replaced':
       return 'replaced (kept)';
+    case 'approved':
+      return 'hook-approved';
   }
 }
 
