@@ -4,10 +4,12 @@
 // `repair --rebuild` refused ("no journaled version holds f8"). Now the rebuild is the way out,
 // `guard status` names it, and a version a hook approved is kept to bring f8 back whole.
 import assert from 'node:assert/strict';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { createMission, featureText, type Feature } from '../../src/demo/droid-files.js';
+import { MissionStore } from '../../src/guardian/mission-store.js';
+import { loadDroidProfile } from '../../src/profiles/profile.js';
 import { baseFeatures, withFeature } from '../helpers/droid.js';
 import { entriesOf, successLine } from '../helpers/durable.js';
 import { failOnLeakedChildren, runGuard, sandbox, sha, startWatch, stopGuard, type GuardProcess, type Sandbox } from '../helpers/index.js';
@@ -40,11 +42,8 @@ const mission = () => ['--mission', box.mission];
 // The valid write with f8, the bad one over it, then f8's worker reports success; then a guardian
 // starts: it restores last good (without f8) and freezes.
 async function stuck(): Promise<void> {
-  appendFileSync(join(box.mission, 'progress_log.jsonl'), ''); // (the log exists already)
-  await import('node:fs').then(({ writeFileSync }) => {
-    writeFileSync(featuresFile(), withF8());
-    writeFileSync(featuresFile(), bad());
-  });
+  writeFileSync(featuresFile(), withF8());
+  writeFileSync(featuresFile(), bad());
   appendFileSync(join(box.mission, 'progress_log.jsonl'), successLine('f8-export', 'w8'));
   guard = await startWatch(box);
   assert.equal(readFileSync(featuresFile(), 'utf8'), featureText(features), 'restored to last good, which lacks f8');
@@ -83,6 +82,10 @@ describe('a frozen mission always has a way out', () => {
     assert.equal(entriesOf(box, 'hook-allowed').at(-1)?.digest, sha(withF8()));
     const shown = await runGuard(box, ['show', ...mission(), sha(withF8())]);
     assert.equal(shown.stdout, withF8(), 'the approved bytes are stored');
+    const store = await MissionStore.open(box.home, box.mission, loadDroidProfile());
+    const newest = await store.newestApproved('features.json');
+    assert.equal(newest?.digest, sha(withF8()));
+    assert.equal(newest?.bytes.toString('utf8'), withF8());
 
     await stuck();
     const rebuilt = await runGuard(box, ['repair', ...mission(), '--rebuild', 'features.json', '--yes']);
