@@ -11,13 +11,14 @@
  * again. Guard state lives under `options.guardHome`, else $GUARD_HOME, else
  * ${XDG_STATE_HOME:-~/.local/state}/mission-guard.
  */
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { judgeVersion, parseVersion } from './core/judge.js';
 import { evidenceOf, replay } from './core/replay.js';
 import { asMissionPath, type Digest, type Issue, type Transition } from './core/types.js';
 import { GuardError } from './errors.js';
 import { MissionStore } from './guardian/mission-store.js';
-import { commitWrite } from './guardian/transact.js';
+import { commitWrite, type CommitOptions } from './guardian/transact.js';
 import { matchArtifact, resolveProfile, type Profile } from './profiles/profile.js';
 import { readJournal } from './store/journal.js';
 import { ObjectStore } from './store/objects.js';
@@ -30,6 +31,11 @@ export interface GuardOptions {
   profile?: 'droid' | Profile;
   /** A guard.config.json to use instead of the mission's own. */
   config?: string;
+  /**
+   * Test-only (crash-safety tests), between the journal entry and the rename: 'after-journal'
+   * SIGKILLs this process; `{ waitFor: FILE }` waits until FILE exists.
+   */
+  failpoint?: 'after-journal' | { waitFor: string };
 }
 
 export type ArtifactVerdict =
@@ -37,7 +43,12 @@ export type ArtifactVerdict =
   | { ok: false; path: string; issues: Issue[] };
 
 export type WriteOutcome =
-  | { ok: true; path: string; digest: Digest; seq: number; transitions: Transition[]; unchanged: boolean }
+  /**
+   * `unchanged`: the file already held these bytes as its last good version; nothing was written
+   * or journaled and `seq` is the entry that made them last good. `replaced`: the digest of the
+   * version the write replaced (stored: `guard show` prints it), null when there was no file.
+   */
+  | { ok: true; path: string; digest: Digest; seq: number; transitions: Transition[]; unchanged: boolean; replaced: Digest | null }
   | { ok: false; path: string; issues: Issue[] };
 
 // Judge `bytes` (null = deleting the file) as the next version of the artifact at `relativePath`,
@@ -61,16 +72,29 @@ export async function judgeArtifact(missionDir: string, relativePath: string, by
   return verdict.kind === 'accepted' ? { ok: true, path, transitions: verdict.transitions, reopened: verdict.reopened } : { ok: false, path, issues: verdict.issues };
 }
 
-// Judge, snapshot, journal, then temp + fsync + rename + fsync dir. On reject nothing changes.
+// Bring guard state up to the disk, judge, snapshot, journal, then temp + fsync + rename + fsync
+// dir. On reject nothing changes; bytes that already are the file and its last good journal nothing.
 export async function writeArtifact(missionDir: string, relativePath: string, bytes: Uint8Array | string, options: GuardOptions = {}): Promise<WriteOutcome> {
   const profile = profileOf(missionDir, options);
   const path = artifactPath(relativePath);
   const store = await MissionStore.open(guardHomeOf(options), missionDir, profile);
-  const result = await commitWrite(store, path, Buffer.from(typeof bytes === 'string' ? Buffer.from(bytes) : bytes), 'guard-write');
+  const result = await commitWrite(store, path, Buffer.from(typeof bytes === 'string' ? Buffer.from(bytes) : bytes), 'guard-write', failpointOf(options));
   if (result.kind === 'rejected') return { ok: false, path, issues: result.issues };
+  if (result.kind === 'unchanged') return { ok: true, path, digest: result.digest, seq: result.seq, transitions: [], unchanged: true, replaced: result.digest };
   const entry = result.entry;
   const digest = entry.kind === 'write-accepted' ? entry.digest : null;
-  return { ok: true, path, digest: digest as Digest, seq: entry.seq, transitions: result.transitions, unchanged: result.unchanged };
+  return { ok: true, path, digest: digest as Digest, seq: entry.seq, transitions: result.transitions, unchanged: false, replaced: result.replaced };
+}
+
+function failpointOf(options: GuardOptions): CommitOptions {
+  const { failpoint } = options;
+  if (failpoint === undefined) return {};
+  if (failpoint === 'after-journal') return { afterJournal: () => void process.kill(process.pid, 'SIGKILL') };
+  return {
+    afterJournal: async () => {
+      while (!existsSync(failpoint.waitFor)) await new Promise((resolve) => setTimeout(resolve, 5));
+    },
+  };
 }
 
 function profileOf(missionDir: string, options: GuardOptions): Profile {

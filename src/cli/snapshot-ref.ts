@@ -10,7 +10,11 @@ import { ObjectStore } from '../store/objects.js';
 import type { Context } from './command.js';
 import { viewMission, type MissionView } from './mission-view.js';
 
-export type SnapshotKind = 'accepted' | 'rejected' | 'journal-cut' | 'tamper';
+/**
+ * `replaced`: a version no entry accepted or quarantined, stored because a write replaced it.
+ * `approved`: a version a hook approved (stored at approval; older guards did not store them).
+ */
+export type SnapshotKind = 'accepted' | 'rejected' | 'journal-cut' | 'tamper' | 'replaced' | 'approved';
 
 /** One version of one artifact, as journaled. `digest` is null for an accepted deletion. */
 export interface Snapshot {
@@ -36,12 +40,22 @@ const MIN_PREFIX = 6;
 // Every version the journal names, oldest first, with the last good of each artifact marked.
 export function listSnapshots(entries: readonly JournalEntry[], state: MissionState): Snapshot[] {
   const snapshots: Snapshot[] = [];
+  const named = new Set<string>();
   for (const entry of entries) {
     const base = { seq: entry.seq, at: entry.at, lastGood: false };
     if (entry.kind === 'write-accepted') snapshots.push({ ...base, path: entry.path, kind: 'accepted', digest: entry.digest, size: entry.size, by: entry.by, transitions: entry.transitions });
     else if (entry.kind === 'write-rejected') snapshots.push({ ...base, path: entry.path, kind: 'rejected', digest: entry.digest, size: entry.size, by: entry.by, issues: entry.issues });
     else if (entry.kind === 'journal-repaired' && entry.object !== null) snapshots.push({ ...base, path: JOURNAL_TAIL, kind: 'journal-cut', digest: entry.object, size: entry.cutBytes, detail: entry.reason });
     else if (entry.kind === 'tamper' && entry.digest !== null) snapshots.push({ ...base, path: entry.path, kind: 'tamper', digest: entry.digest, size: 0, detail: entry.detail });
+    else if (entry.kind === 'hook-allowed' && entry.digest !== undefined && !named.has(`${entry.path}\0${entry.digest}`)) snapshots.push({ ...base, path: entry.path, kind: 'approved', digest: entry.digest, size: -1, detail: `approved by the hook (${entry.tool})` });
+    const latest = snapshots.at(-1);
+    if (latest?.seq === entry.seq && latest.digest !== null) named.add(`${latest.path}\0${latest.digest}`);
+    // After the entry's own version (so `#SEQ` names that one), and only when nothing else names it.
+    const replaced = replacedBy(entry);
+    if (replaced !== undefined && !named.has(`${replaced.path}\0${replaced.digest}`)) {
+      named.add(`${replaced.path}\0${replaced.digest}`);
+      snapshots.push({ ...base, ...replaced, kind: 'replaced', size: -1, detail: `on disk until #${entry.seq} replaced it (never journaled as accepted)` });
+    }
   }
   const marked = new Set<string>();
   for (let i = snapshots.length - 1; i >= 0; i--) {
@@ -52,6 +66,12 @@ export function listSnapshots(entries: readonly JournalEntry[], state: MissionSt
     marked.add(snapshot.path);
   }
   return snapshots;
+}
+
+// The version a write or repair replaced, when it names one (stored as an object before the write).
+function replacedBy(entry: JournalEntry): { path: string; digest: Digest } | undefined {
+  if ((entry.kind !== 'write-accepted' && entry.kind !== 'repaired') || entry.replaced === undefined || entry.replaced === null || entry.path === undefined) return undefined;
+  return { path: entry.path, digest: entry.replaced };
 }
 
 // A path as typed (mission-relative, `./x`, or absolute inside the mission) as the journal names it.

@@ -14,7 +14,7 @@ export type EntryBody =
   | { kind: 'guard-started'; pid: number; host: string; profile: string; mode: string }
   | { kind: 'guard-stopped'; pid: number; reason: string }
   | { kind: 'baseline'; artifacts: number; frozen: boolean }
-  | { kind: 'write-accepted'; path: string; digest: Digest | null; size: number; role: Role; by: WriteSource; transitions: Transition[]; reopened?: Array<{ feature: string; reason: string; permit: number }> }
+  | { kind: 'write-accepted'; path: string; digest: Digest | null; size: number; role: Role; by: WriteSource; transitions: Transition[]; reopened?: Array<{ feature: string; reason: string; permit: number }>; replaced?: Digest | null }
   | { kind: 'write-rejected'; path: string; digest: Digest | null; size: number; role: Role; by: WriteSource; issues: Issue[] }
   | { kind: 'restored'; path: string; incident: number; digest: Digest | null; replaced: Digest | null }
   | { kind: 'restore-skipped'; path: string; incident: number; found: Digest | null; reason: string }
@@ -22,7 +22,7 @@ export type EntryBody =
   | { kind: 'scheduler-paused'; incident: number; how: string }
   | { kind: 'acknowledged'; note: string; who: string; incidents: number[] }
   | { kind: 'reopen-permitted'; feature: string; reason: string; who: string }
-  | { kind: 'repaired'; action: string; path?: string; digest?: Digest | null; who: string; reason: string }
+  | { kind: 'repaired'; action: string; path?: string; digest?: Digest | null; replaced?: Digest | null; who: string; reason: string }
   | { kind: 'tamper'; path: string; detail: string; digest: Digest | null }
   | { kind: 'hook-allowed'; tool: string; path: string; session?: string; digest?: Digest; note?: string }
   | { kind: 'hook-denied'; tool: string; path: string; session?: string; reason: string; issues: Issue[] }

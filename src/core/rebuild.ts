@@ -2,8 +2,10 @@
 // durable truth. Start from last good, give every feature the journal or a worker's success
 // says is done its done status back, bring back done features that went missing (from the newest
 // journaled version that still had them), and keep droid's order rules: done features go to the
-// bottom, everything else keeps its place. Pure.
-import type { DoneFeature, StatusSelector } from './plan.js';
+// bottom, everything else keeps its place. A done feature that no stored version holds at all
+// (its only accepted version was overwritten before the guard read it) is written from durable
+// truth alone: id, done status, the evidence as its description, its worker session. Pure.
+import { describe, type DoneFeature, type StatusSelector } from './plan.js';
 import { isRecord, valueAt } from './pointer.js';
 
 export interface RebuildInput {
@@ -21,7 +23,9 @@ export interface Rebuilt {
   restored: string[];
   /** Done features brought back from an older version. */
   recovered: string[];
-  /** Done features no journaled version holds: they cannot be brought back. */
+  /** Done features no stored version holds, written from durable truth alone. */
+  synthesized: string[];
+  /** Done features that could not be brought back (the summary has no item list). */
   lost: string[];
 }
 
@@ -29,8 +33,8 @@ export function rebuildSummary(input: RebuildInput): Rebuilt {
   const { selector, done } = input;
   const doc = structuredClone(input.base) as unknown;
   const list = Array.isArray(doc) ? doc : (valueAt(doc, selector.items) as unknown[] | undefined);
-  if (!Array.isArray(list)) return { doc, restored: [], recovered: [], lost: done.map((feature) => feature.id) };
-  const result: Rebuilt = { doc, restored: [], recovered: [], lost: [] };
+  if (!Array.isArray(list)) return { doc, restored: [], recovered: [], synthesized: [], lost: done.map((feature) => feature.id) };
+  const result: Rebuilt = { doc, restored: [], recovered: [], synthesized: [], lost: [] };
   const moved: Record<string, unknown>[] = [];
   for (const feature of done) {
     const index = list.findIndex((item) => isRecord(item) && item[selector.key] === feature.id);
@@ -44,7 +48,8 @@ export function rebuildSummary(input: RebuildInput): Rebuilt {
     }
     const old = input.recovered.get(feature.id);
     if (old === undefined) {
-      result.lost.push(feature.id);
+      moved.push(synthesize(selector, feature));
+      result.synthesized.push(feature.id);
       continue;
     }
     moved.push({ ...structuredClone(old), [selector.status]: feature.status });
@@ -52,4 +57,16 @@ export function rebuildSummary(input: RebuildInput): Rebuilt {
   }
   list.push(...moved);
   return result;
+}
+
+// An item for a done feature from its evidence alone.
+function synthesize(selector: StatusSelector, feature: DoneFeature): Record<string, unknown> {
+  const worker = feature.backing.find((backing) => backing.kind === 'worker');
+  const why = feature.backing.map(describe).join('; ');
+  return {
+    [selector.key]: feature.id,
+    description: `(written by guard repair --rebuild: no stored version of this feature exists) ${why}`,
+    [selector.status]: feature.status,
+    ...(worker === undefined ? {} : { workerSessionIds: [worker.session], currentWorkerSessionId: null, completedWorkerSessionId: worker.session }),
+  };
 }

@@ -20,6 +20,8 @@ export interface InspectSource {
   profile: Profile;
   state: MissionState;
   objects: ObjectStore;
+  /** Inspect as if this version were on disk: what `guard verify` would say after a write. */
+  proposed?: { path: string; bytes: Buffer | null };
 }
 
 export interface Inspection {
@@ -53,12 +55,13 @@ export async function inspectMission(source: InspectSource): Promise<Inspection>
   let current: Current = { kind: 'missing' };
   let summaryGood: unknown;
 
-  const paths = new Set([...(await listMissionFiles(missionDir)), ...state.artifacts.keys()]);
+  const { proposed } = source;
+  const paths = new Set([...(await listMissionFiles(missionDir)), ...state.artifacts.keys(), ...(proposed === undefined ? [] : [proposed.path])]);
   for (const path of [...paths].sort()) {
     const missionPath = asMissionPath(path);
     const spec = missionPath === undefined ? undefined : matchArtifact(profile, missionPath);
     if (spec === undefined || spec.role === 'tracked') continue;
-    const bytes = await readOrNull(join(missionDir, path));
+    const bytes = proposed?.path === path ? proposed.bytes : await readOrNull(join(missionDir, path));
     const previous = await lastGood(path, spec);
     const known = state.artifacts.get(path);
     const unchanged = known === undefined ? bytes === null : known.lastGood === (bytes === null ? null : digestOf(bytes));

@@ -11,6 +11,7 @@ import { matchArtifact, type Profile } from '../profiles/profile.js';
 import { Journal, namingMission } from '../store/journal.js';
 import { ObjectStore } from '../store/objects.js';
 import { missionStatePaths, type MissionStatePaths } from '../store/paths.js';
+import { recoverInterruptedWrites, trackIntents, type WriteIntent } from './write-recovery.js';
 
 /** A last good version with its name. */
 export interface GoodVersion extends LastGood {
@@ -30,6 +31,10 @@ export interface Judged {
 export interface RecordOptions {
   basis?: string;
   before?: Promise<unknown>;
+  /** The version on disk the write replaces (stored already), journaled as the entry's `replaced`. */
+  replaced?: Digest | null;
+  /** Checked under the journal lock with the basis: false journals nothing (judge again). */
+  stillValid?: () => boolean;
 }
 
 export class MissionStore {
@@ -41,6 +46,8 @@ export class MissionStore {
   readonly #goodCache = new Map<string, GoodVersion>();
   readonly #specs = new Map<string, ArtifactSpec | undefined>();
   readonly #listeners: Array<(entries: JournalEntry[]) => void> = [];
+  /** Journaled writes that may not have landed yet, by path (see write-recovery.ts). */
+  readonly intents = new Map<string, WriteIntent>();
 
   private constructor(paths: MissionStatePaths, profile: Profile, now: () => Date) {
     this.paths = paths;
@@ -49,6 +56,7 @@ export class MissionStore {
     this.journal = new Journal(paths.journal, this.objects, now);
     this.journal.onEntries((entries) => {
       applyEntries(this.state, entries);
+      trackIntents(this.intents, entries);
       for (const listener of this.#listeners) listener(entries);
     });
   }
@@ -64,6 +72,7 @@ export class MissionStore {
     await mkdir(paths.dir, { recursive: true });
     const store = new MissionStore(paths, profile, now);
     await namingMission(paths.missionDir, store.journal.open());
+    await recoverInterruptedWrites(store);
     return store;
   }
 
@@ -150,9 +159,13 @@ export class MissionStore {
       by,
       transitions: verdict.transitions,
       ...(reopened.length > 0 ? { reopened } : {}),
+      ...(options.replaced === undefined ? {} : { replaced: options.replaced }),
     };
-    const { basis } = options;
-    const entry = basis === undefined ? await this.append(body) : await this.journal.appendIf(() => this.basisOf(path, spec) === basis, body);
+    const { basis, stillValid } = options;
+    const entry =
+      basis === undefined && stillValid === undefined
+        ? await this.append(body)
+        : await this.journal.appendIf(() => (basis === undefined || this.basisOf(path, spec) === basis) && (stillValid === undefined || stillValid()), body);
     if (entry === null) return null;
     if (bytes !== null && digest !== null) this.#remember(path, spec, { digest, bytes: Buffer.from(bytes), doc: verdict.doc });
     const facts = this.profile.freeze === 'droid' && bytes !== null ? droidEvidenceFacts(path, previous?.doc, verdict.doc) : [];
@@ -171,5 +184,18 @@ export class MissionStore {
     const digest = bytes === null ? null : await this.objects.put(bytes, previous);
     const entry = await this.append({ kind: 'write-rejected', path, digest, size: bytes?.length ?? 0, role: spec.role, by, issues });
     return entry.seq;
+  }
+
+  /**
+   * The newest version of `path` a hook approved whose bytes are stored (hooks store what they
+   * approve): a valid write the guard never got to read can still be put back from it.
+   */
+  async newestApproved(path: string): Promise<{ digest: Digest; bytes: Buffer } | undefined> {
+    const approved = this.state.hookApproved.get(path) ?? [];
+    for (let i = approved.length - 1; i >= 0; i--) {
+      const digest = approved[i] as Digest;
+      if (await this.objects.has(digest)) return { digest, bytes: Buffer.from(await this.objects.get(digest)) };
+    }
+    return undefined;
   }
 }

@@ -57,7 +57,7 @@ export async function decideHookCall(call: HookCall, settings: HookSettings): Pr
 }
 
 /** One touched artifact and what the judge made of it. */
-type Judged = { at: GuardedPath; spec: ArtifactSpec; digest: Digest | undefined; note?: string } & ({ ok: true } | { ok: false; issues: Issue[] });
+type Judged = { at: GuardedPath; spec: ArtifactSpec; digest: Digest | undefined; note?: string; bytes?: Buffer } & ({ ok: true } | { ok: false; issues: Issue[] });
 
 async function decideFiles(call: HookCall, ops: readonly FileOp[], locator: MissionLocator, missions: Missions): Promise<Decision> {
   const paths = [...new Set(ops.flatMap((op) => (op.kind === 'patch' ? [op.path, op.from] : [op.path])))];
@@ -66,6 +66,7 @@ async function decideFiles(call: HookCall, ops: readonly FileOp[], locator: Miss
   const sentinels = guarded.filter((at) => at.rel === SENTINEL).map((at): DeniedArtifact => ({ missionDir: at.missionDir, path: at.rel, role: 'sentinel', issues: [], how: call.tool }));
   if (sentinels.length > 0) return denyAll(call, missions, sentinels, sentinelDeniedMessage(call.tool, sentinels));
   const outcomes = proposeOutcomes(ops, readTextOrNull);
+  const { judgeProposed, storeApproved } = await import('./proposed-write.js'); // judging code: only for calls that touch a guarded mission
   const judged: Judged[] = [];
   for (const at of guarded) {
     const spec = await missions.specOf(at);
@@ -81,13 +82,15 @@ async function decideFiles(call: HookCall, ops: readonly FileOp[], locator: Miss
       judged.push({ at, spec, digest, ok: true });
       continue;
     }
-    const store = await missions.store(at.missionDir);
-    const { verdict } = await store.judge(at.rel, spec, bytes);
-    judged.push(verdict.kind === 'accepted' ? { at, spec, digest, ok: true } : { at, spec, digest, ok: false, issues: verdict.issues });
+    const verdict = await judgeProposed(await missions.store(at.missionDir), at.rel, spec, bytes);
+    judged.push(verdict.ok ? { at, spec, digest, ok: true, ...(bytes === null ? {} : { bytes }) } : { at, spec, digest, ok: false, issues: verdict.issues });
   }
   const rejected = judged.flatMap((item) => (item.ok ? [] : [{ missionDir: item.at.missionDir, path: item.at.rel, role: item.spec.role, issues: item.issues }]));
   if (rejected.length > 0) return denyAll(call, missions, rejected, writeDeniedMessage(call.tool, rejected));
-  for (const item of judged) await missions.journal(item.at.missionDir, allowed(call, item.at.rel, item.digest, item.note));
+  for (const item of judged) {
+    if (item.bytes !== undefined) await storeApproved(await missions.store(item.at.missionDir), item.at.rel, item.spec, item.bytes);
+    await missions.journal(item.at.missionDir, allowed(call, item.at.rel, item.digest, item.note));
+  }
   return ALLOW;
 }
 

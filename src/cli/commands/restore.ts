@@ -61,17 +61,23 @@ export async function restoreSnapshot(ctx: Context, values: RestoreOptions, ref:
   }
   const result = await commitWrite(store, snapshot.path, bytes, 'repair');
   if (result.kind === 'rejected') return refuse(ctx, values.json === true, mission, name, snapshot, result.issues);
+  if (result.kind === 'unchanged') {
+    if (values.json === true) ctx.print.json({ restored: false, unchanged: true, path: snapshot.path, seq: snapshot.seq, digest: snapshot.digest });
+    else ctx.print.out(`${snapshot.path} already holds ${name}, and it is the last good version (journal #${result.seq}): nothing to restore`);
+    return EXIT.ok;
+  }
   const reason = values.reason?.trim() || `restore of ${name}`;
-  const repaired = await store.append({ kind: 'repaired', action: 'restore', path: snapshot.path, digest: snapshot.digest, who: whoAmI(ctx), reason });
+  const repaired = await store.append({ kind: 'repaired', action: 'restore', path: snapshot.path, digest: snapshot.digest, replaced: result.replaced, who: whoAmI(ctx), reason });
   const spec = store.specOf(snapshot.path);
   const change = before === null ? null : diffVersions({ label: 'before', bytes: before }, { label: 'after', bytes }, shapeOf(spec));
   const frozen = store.state.freeze.kind === 'frozen';
   if (values.json === true) {
-    ctx.print.json({ restored: true, path: snapshot.path, seq: snapshot.seq, digest: snapshot.digest, journal: { accepted: result.entry.seq, repaired: repaired.seq }, transitions: result.transitions, features: change?.features ?? null, frozen });
+    ctx.print.json({ restored: true, path: snapshot.path, seq: snapshot.seq, digest: snapshot.digest, replaced: result.replaced, journal: { accepted: result.entry.seq, repaired: repaired.seq }, transitions: result.transitions, features: change?.features ?? null, frozen });
     return EXIT.ok;
   }
   const { c } = ctx.print;
   ctx.print.out(`${c.green('restored')} ${name} into ${missionDir} (journal #${result.entry.seq}, #${repaired.seq})`);
+  if (result.replaced !== null && result.replaced !== snapshot.digest) ctx.print.out(`  the version it replaced is kept: guard show --mission ${mission} ${result.replaced.slice(0, 12)}`);
   const features = change?.features;
   if (before === null) ctx.print.out('  the file did not exist; it was created');
   else if (features !== null && features !== undefined) {

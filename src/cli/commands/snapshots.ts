@@ -49,6 +49,10 @@ function statusOf(row: Snapshot): string {
       return 'journal cut';
     case 'tamper':
       return 'tamper';
+    case 'replaced':
+      return 'replaced (kept)';
+    case 'approved':
+      return 'hook-approved';
   }
 }
 
@@ -59,7 +63,7 @@ function paint(c: Printer['c'], row: Snapshot, text: string): string {
 }
 
 function sizeText(row: Snapshot): string {
-  if (row.digest === null) return '-';
+  if (row.digest === null || row.size < 0) return '-';
   if (row.size < 10_000) return `${row.size} B`;
   if (row.size < 10_000_000) return `${Math.round(row.size / 1024)} KiB`;
   return `${Math.round(row.size / 1024 / 1024)} MiB`;

@@ -6,6 +6,7 @@ import { profileFor, profileOptions, resolveMissionDir } from '../mission.js';
 import { artifactHealth, summarizeMission } from '../mission-view.js';
 import { issuesText } from '../render.js';
 import { shellQuote, type Frozen } from '../../core/freeze.js';
+import { summaryArtifact } from '../../guardian/inspect.js';
 
 export const statusCommand = defineCommand({
   name: 'status',
@@ -15,7 +16,8 @@ export const statusCommand = defineCommand({
   async run(ctx, { values }) {
     const dir = resolveMissionDir(ctx, values.mission);
     const view = await summarizeMission(ctx.guardHome, dir);
-    const artifacts = await artifactHealth(view, profileFor(ctx, dir, values));
+    const profile = profileFor(ctx, dir, values);
+    const artifacts = await artifactHealth(view, profile);
     const { state } = view;
     const incidents = openIncidents(state);
     const frozen = state.freeze.kind === 'frozen';
@@ -27,6 +29,7 @@ export const statusCommand = defineCommand({
       : view.guardian === undefined
         ? `guard watch ${mission}`
         : 'nothing to do';
+    const wayOut = frozen ? waysOut(mission, summaryArtifact(profile)?.path) : [];
     if (values.json === true) {
       ctx.print.json({
         mission: view.paths.missionDir,
@@ -38,6 +41,7 @@ export const statusCommand = defineCommand({
         journal: { file: view.paths.journal, seq: state.seq, tornBytes: view.tornBytes },
         permits: [...state.permits].map(([feature, permit]) => ({ feature, ...permit })),
         next,
+        wayOut,
       });
       return frozen ? EXIT.frozen : EXIT.ok;
     }
@@ -59,6 +63,16 @@ export const statusCommand = defineCommand({
     });
     ctx.print.out(['  artifacts:', ...rows].join('\n'));
     ctx.print.out(`next: ${next}`);
+    if (frozen) for (const line of wayOut) ctx.print.out(`  ${line}`);
     return frozen ? EXIT.frozen : EXIT.ok;
   },
 });
+
+// Every frozen mission has a way out: what to run when `guard ack` refuses (issue 9 item 5).
+function waysOut(mission: string, summary: string | undefined): string[] {
+  return [
+    `if guard ack refuses: guard verify --mission ${mission} names each disagreement and the command that fixes it:`,
+    `  an artifact that fails its checks: guard repair --mission ${mission} --restore ARTIFACT`,
+    ...(summary === undefined ? [] : [`  ${summary} disagreeing with durable truth (done work reverted or missing, even a feature no stored version holds): guard repair --mission ${mission} --rebuild ${summary}`]),
+  ];
+}

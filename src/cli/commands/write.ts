@@ -23,7 +23,11 @@ export const writeCommand = defineCommand({
     if (artifacts.length !== 1) throw new GuardError('USAGE', `guard write takes exactly one ARTIFACT (got ${artifacts.length}), e.g. guard write features.json --from new-features.json`);
     const { missionDir, path } = locate(ctx, values.mission, artifacts[0] as string);
     const bytes = await readInput(ctx, stdinDash ? '-' : values.from);
-    const result = await writeArtifact(missionDir, path, bytes, { guardHome: ctx.guardHome, profile: profileFor(ctx, missionDir, values) });
+    // Crash-safety tests only, between the journal entry and the rename: GUARD_FAILPOINT=after-journal
+    // (SIGKILL) or GUARD_FAILPOINT=after-journal-wait:FILE (wait until FILE exists).
+    const point = ctx.io.env.GUARD_FAILPOINT ?? '';
+    const failpoint = point === 'after-journal' ? ({ failpoint: 'after-journal' } as const) : point.startsWith('after-journal-wait:') ? { failpoint: { waitFor: resolve(ctx.io.cwd, point.slice('after-journal-wait:'.length)) } } : {};
+    const result = await writeArtifact(missionDir, path, bytes, { guardHome: ctx.guardHome, profile: profileFor(ctx, missionDir, values), ...failpoint });
     if (values.json === true) ctx.print.json({ mission: missionDir, written: result.ok, ...result });
     if (!result.ok) {
       if (values.json !== true) {
@@ -35,7 +39,11 @@ export const writeCommand = defineCommand({
     }
     if (values.json !== true) {
       const moves = result.transitions.map((move) => `${move.item}: ${move.from ?? 'new'} -> ${move.to ?? 'removed'}`);
-      ctx.print.out(result.unchanged ? `${path} already held these bytes; journaled as #${result.seq}` : `wrote ${path} (journal #${result.seq}, ${result.digest.slice(0, 12)})${moves.length > 0 ? `: ${moves.join(', ')}` : ''}`);
+      if (result.unchanged) ctx.print.out(`${path} already holds these bytes as its last good version (journal #${result.seq}); nothing written, nothing journaled`);
+      else {
+        ctx.print.out(`wrote ${path} (journal #${result.seq}, ${result.digest.slice(0, 12)})${moves.length > 0 ? `: ${moves.join(', ')}` : ''}`);
+        if (result.replaced !== null) ctx.print.out(`the version it replaced is kept: guard show --mission ${shellQuote(missionDir)} ${result.replaced.slice(0, 12)}`);
+      }
     }
     return EXIT.ok;
   },
