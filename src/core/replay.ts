@@ -61,6 +61,8 @@ export interface MissionState {
   assertions: Map<string, { status: string; milestone?: string }>;
   /** Digests a hook approved per path, newest last (for unhooked-write detection). */
   hookApproved: Map<string, Digest[]>;
+  /** The newest version a hook approved per path, and when: newer than last good, it is what a restore puts back. */
+  lastApproved: Map<string, { digest: Digest; seq: number }>;
   /** Counts per entry kind, for status. */
   counts: Map<string, number>;
 }
@@ -76,6 +78,7 @@ export function emptyState(): MissionState {
     succeeded: new Map(),
     assertions: new Map(),
     hookApproved: new Map(),
+    lastApproved: new Map(),
     counts: new Map(),
   };
 }
@@ -186,6 +189,7 @@ function applyEntry(state: MissionState, entry: JournalEntry): void {
       approved.push(body.digest);
       if (approved.length > HOOK_MEMORY) approved.shift();
       state.hookApproved.set(body.path, approved);
+      state.lastApproved.set(body.path, { digest: body.digest, seq: entry.seq });
       return;
     }
     case 'guard-started':

@@ -182,8 +182,9 @@ export class Reactions {
     await this.checkSentinel(false);
   }
 
-  // Put back the newest version the guard knows good: last good, or for a log the rejected
-  // version without its bad lines. Only over exactly the rejected bytes, never under a writer.
+  // Put back the newest version the guard knows good: for a log the rejected version without its
+  // bad lines, else a version a hook approved since last good, else last good. Only over exactly
+  // the rejected bytes, never under a writer.
   async #restore(path: string, spec: ArtifactSpec, incident: number, rejected: Digest | null, bytes: Buffer | null): Promise<void> {
     const store = this.#store;
     const artifact = store.state.artifacts.get(path);
@@ -194,7 +195,7 @@ export class Reactions {
     }
     const good = await store.lastGood(path, spec);
     const salvage = salvageLog(spec, good, bytes);
-    const kept = salvage !== undefined && good !== undefined && salvage.kept.length > good.bytes.length ? Buffer.from(salvage.kept) : undefined;
+    const kept = salvage !== undefined && good !== undefined && salvage.kept.length > good.bytes.length ? Buffer.from(salvage.kept) : (await this.#approvedSince(path, spec, rejected));
     if (kept !== undefined && (await this.#journalOwn(path, spec, kept, 'restore'))) {
       const result = await this.#untilFree(path, (free) => compareAndSwap(this.#abs(path), rejected, kept, { free }));
       if (result.swapped) return void (await store.append({ kind: 'restored', path, incident, digest: digestOf(kept), replaced: rejected }));
@@ -209,6 +210,22 @@ export class Reactions {
     if (!result.swapped) return this.#skipped(path, incident, result);
     this.#rejectedOnDisk.delete(path);
     await store.append({ kind: 'restored', path, incident, digest: good?.digest ?? null, replaced: rejected });
+  }
+
+  /**
+   * A version a hook approved after last good, stored at approval (the guard's own-writes issue,
+   * item 5): a valid tool write overwritten by a bad one before the guard read it is what comes
+   * back, not the older last good. Only while it is still acceptable against last good.
+   */
+  async #approvedSince(path: string, spec: ArtifactSpec, rejected: Digest | null): Promise<Buffer | undefined> {
+    const store = this.#store;
+    const approved = store.state.lastApproved.get(path);
+    const artifact = store.state.artifacts.get(path);
+    if (approved === undefined || artifact === undefined || approved.seq < artifact.seq || approved.digest === rejected || approved.digest === artifact.lastGood) return undefined;
+    if (!(await store.objects.has(approved.digest))) return undefined;
+    const bytes = Buffer.from(await store.objects.get(approved.digest));
+    const { verdict } = await store.judge(path, spec, bytes);
+    return verdict.kind === 'accepted' ? bytes : undefined;
   }
 
   async #skipped(path: string, incident: number, result: Extract<SwapResult, { swapped: false }>): Promise<void> {
