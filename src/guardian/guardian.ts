@@ -33,6 +33,7 @@ import { probeWriters } from '../watch/open-writers.js';
 import { MissionStore } from './mission-store.js';
 import { failClosed, missionFault } from './faults.js';
 import { listMissionFiles } from './file-io.js';
+import { recoverInterruptedWrites } from './write-recovery.js';
 import { Reactions, type Stuck } from './reactions.js';
 import { baseline } from './startup.js';
 
@@ -335,6 +336,12 @@ export class Guardian {
         return;
       }
       if (await this.#acceptValidPrefix(path, spec, bytes)) return this.#queueCheck(path);
+      // The version a `guard write` journaled it would replace: that write is landing now (its
+      // lock orders it), or it was killed before its rename and is rolled forward. Not an incident.
+      if (digest !== null && this.store.intents.get(path)?.replaced === digest) {
+        await recoverInterruptedWrites(this.store);
+        return this.#queueCheck(path);
+      }
       judged = { digest, seq, issues: verdict.issues, complete: isComplete(spec, bytes, verdict.issues), since: judged?.digest === digest ? judged.since : readAt };
       this.#judged.set(path, judged);
     }
