@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   LOCK_LOST: { exit: EXIT.stateIo, fatal: true },
   JOURNAL_CORRUPT: { exit: EXIT.stateIo, fatal: true },
   STATE_IO: { exit: EXIT.stateIo, fatal: true },
+  CONFIG_NOT_ADOPTED: { exit: EXIT.usage, fatal: false },
 } as const satisfies Record<string, { exit: number; fatal: boolean }>;
 
 export type GuardErrorCode = keyof typeof ERROR_CODES;

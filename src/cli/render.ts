@@ -44,6 +44,13 @@ export class Printer {
     this.#c ??= paletteFor(this.#io);
     return this.#c;
   }
+  /** Print text built from mission data (paths, messages) with its control characters escaped. */
+  safeOut(text: string): void {
+    this.out(escapeControls(text, true));
+  }
+  safeErr(text: string): void {
+    this.err(escapeControls(text, true));
+  }
   out(text = ''): void {
     this.#io.stdout.write(`${text}\n`);
   }
@@ -89,17 +96,39 @@ const FORMATTERS: FormatterTable = {
   'cross-check-failed': (e, c) => `${c.red('CROSS-CHECK FAILED')}: ${e.disagreements.map((d) => d.message).join('; ')}`,
 };
 
-// One readable line for an entry.
+// One readable line for an entry. Its strings come from mission data (paths, feature ids, notes):
+// control characters are escaped before formatting, so a feature id cannot drive the terminal.
 export function formatEntry(entry: JournalEntry, c: ChalkInstance): string {
   const format = FORMATTERS[entry.kind] as Formatter<EntryKind>;
-  return `${c.dim(`#${entry.seq} ${entry.at}`)} ${format(entry as never, c)}`;
+  return `${c.dim(`#${entry.seq} ${escapeControls(entry.at)}`)} ${format(escapeDeep(entry) as never, c)}`;
+}
+
+/**
+ * Text from mission data made safe to print: C0 and C1 control characters (ESC starts terminal
+ * escape sequences), DEL and the Unicode line/paragraph separators and bidi overrides become
+ * visible escapes like `\x1b`. With `keepNewlines`, `\n` stays (messages of several lines).
+ */
+export function escapeControls(text: string, keepNewlines = false): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (char) => {
+    if (keepNewlines && char === '\n') return char;
+    const code = char.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+// Every string inside a value, escaped (for journal entries before they are formatted).
+export function escapeDeep<T>(value: T): T {
+  if (typeof value === 'string') return escapeControls(value) as T;
+  if (Array.isArray(value)) return value.map((item) => escapeDeep(item)) as T;
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, escapeDeep(item)])) as T;
+  return value;
 }
 
 /** Kinds worth a line on stderr while a child owns the terminal (incidents and their handling). */
 export const NOTABLE: ReadonlySet<EntryKind> = new Set<EntryKind>(['write-rejected', 'frozen', 'restored', 'restore-skipped', 'tamper', 'journal-repaired', 'lock-compromised', 'cross-check-failed']);
 
 export function issuesText(issues: Issue[]): string {
-  const shown = issues.slice(0, 3).map((issue) => issue.message);
+  const shown = issues.slice(0, 3).map((issue) => escapeControls(issue.message));
   return `${shown.join('; ')}${issues.length > 3 ? `; +${issues.length - 3} more` : ''}`;
 }
 

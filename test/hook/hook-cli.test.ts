@@ -222,7 +222,7 @@ describe('StartMissionRun', () => {
       const byEnv = await hook(payload('StartMissionRun', {}, { session_id: 'some-other-session' }), { ...box.env, GUARD_MISSION: orchestrated.mission });
       assertDenied(byEnv, /is frozen/);
 
-      const ack = await runGuard(orchestrated, ['ack', '--mission', orchestrated.mission, '--note', 'checked the restore']);
+      const ack = await runGuard(orchestrated, ['ack', '--mission', orchestrated.mission, '--note', 'checked the restore', '--yes-i-am-human']);
       assert.equal(ack.code, 0, ack.stderr);
       const allowed = await hook(start);
       assert.equal(allowed.code, 0, allowed.stderr);

@@ -122,7 +122,7 @@ async function guardedRun(ctx: Context, plan: RunPlan, relay: SignalRelay): Prom
     quiet: true,
     hooks: plan.hooks,
     settleMs: plan.settleMs,
-    profileFor: (dir) => profileFor(ctx, dir, plan.profile),
+    profileFor: (dir) => profileFor(ctx, dir, plan.profile, 'last-adopted'),
     onEntries: () => syncSuspension(),
     onAdopted: (guardian) => {
       if (child !== undefined && !child.hasExited) journalStart(guardian, child);

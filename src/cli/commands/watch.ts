@@ -22,7 +22,7 @@ export const watchCommand = defineCommand({
       quiet: false,
       hooks: false,
       settleMs: values['settle-ms'],
-      profileFor: (dir) => profileFor(ctx, dir, values),
+      profileFor: (dir) => profileFor(ctx, dir, values, 'last-adopted'),
     });
     const { supervisor } = guarding;
     try {
