@@ -29,6 +29,9 @@ export function paletteFor(io: Io): ChalkInstance {
   return new Chalk({ level: 1 });
 }
 
+/** A colour sequence (Select Graphic Rendition), the only escape the printer lets through. */
+const SGR = /(\u001b\[[0-9;]*m)/;
+
 // chalk at level 0 without chalk: every style (and chain of styles) returns its text unchanged.
 const PLAIN: ChalkInstance = new Proxy((...text: unknown[]) => text.join(' '), {
   get: (_target, key) => (typeof key === 'symbol' || key === 'then' ? undefined : PLAIN),
@@ -44,18 +47,18 @@ export class Printer {
     this.#c ??= paletteFor(this.#io);
     return this.#c;
   }
-  /** Print text built from mission data (paths, messages) with its control characters escaped. */
-  safeOut(text: string): void {
-    this.out(escapeControls(text, true));
-  }
-  safeErr(text: string): void {
-    this.err(escapeControls(text, true));
-  }
+  // Every line printed may hold mission data (feature ids, notes, paths): control characters are
+  // escaped here, once for all commands, so no mission file can drive the terminal. With colours
+  // on, plain SGR colour sequences (chalk's own) pass; nothing else does.
   out(text = ''): void {
-    this.#io.stdout.write(`${text}\n`);
+    this.#io.stdout.write(`${this.#clean(text)}\n`);
   }
   err(text: string): void {
-    this.#io.stderr.write(`${text}\n`);
+    this.#io.stderr.write(`${this.#clean(text)}\n`);
+  }
+  #clean(text: string): string {
+    if (this.c === PLAIN) return escapeControls(text, true);
+    return text.split(SGR).map((part, index) => (index % 2 === 1 ? part : escapeControls(part, true))).join('');
   }
   json(value: unknown): void {
     this.#io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -110,7 +113,7 @@ export function formatEntry(entry: JournalEntry, c: ChalkInstance): string {
  */
 export function escapeControls(text: string, keepNewlines = false): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (char) => {
-    if (keepNewlines && char === '\n') return char;
+    if (keepNewlines && (char === '\n' || char === '\t')) return char;
     const code = char.charCodeAt(0);
     return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
   });
