@@ -24,6 +24,8 @@ export function readBoundedFile(file: string, maxBytes: number, label: string, i
   let fd: number;
   try {
     if (insideDir !== undefined) {
+      const lexical = relative(insideDir, file);
+      if (lexical === '' || lexical.startsWith('..') || isAbsolute(lexical)) throw new GuardError('CONFIG_INVALID', `${label} at ${file} is outside the config's dir ${insideDir}; schemas must be files next to guard.config.json`);
       const rel = relative(realpathSync(insideDir), realpathSync(file));
       if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) throw new GuardError('CONFIG_INVALID', `${label} at ${file} is outside the config's dir ${insideDir}; schemas must be files next to guard.config.json`);
     }
