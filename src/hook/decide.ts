@@ -95,10 +95,7 @@ async function decideFiles(call: HookCall, ops: readonly FileOp[], locator: Miss
 }
 
 async function decideShell(call: HookCall, command: string, settings: HookSettings, locator: MissionLocator, missions: Missions): Promise<Decision> {
-  const protection = protectedShell(call.tool, command, call.cwd, settings, locator);
-  if (protection !== undefined) return denyAll(call, missions, protection.artifacts, protection.message);
   const writes = shellWrites(command, { cwd: call.cwd, home: settings.home });
-  if (writes.length === 0) return ALLOW;
   const hits: DeniedArtifact[] = [];
   const tracked: GuardedPath[] = [];
   for (const write of writes) {
@@ -118,6 +115,10 @@ async function decideShell(call: HookCall, command: string, settings: HookSettin
   }
   const unique = [...new Map(hits.map((hit) => [`${hit.missionDir}\0${hit.path}\0${hit.how}`, hit])).values()];
   if (unique.length > 0) return denyAll(call, missions, unique, shellDeniedMessage(call.tool, unique));
+  // Beyond the writes named above (which get the precise message): the allowlist near guarded
+  // state, and guard commands only a human may run.
+  const protection = protectedShell(call.tool, command, call.cwd, settings, locator);
+  if (protection !== undefined) return denyAll(call, missions, protection.artifacts, protection.message);
   for (const at of tracked) await missions.journal(at.missionDir, allowed(call, at.rel, undefined, 'shell write to a tracked file'));
   return ALLOW;
 }

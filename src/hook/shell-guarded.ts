@@ -58,6 +58,9 @@ interface Scope {
 export function analyseShell(command: string, cwd: string, world: GuardedWorld): ShellAnalysis {
   const analysis: ShellAnalysis = { guardCalls: [], humanFlag: command.includes(HUMAN_FLAG), named: [], writers: [], unknown: [] };
   visit(command, { cwd, vars: new Map() }, world, analysis, 0);
+  // Here-document bodies and comments are not words, but a shell fed a here-document runs them:
+  // a guarded path anywhere in the text counts as named.
+  checkWord(command, { cwd, vars: new Map() }, world, analysis, false);
   return analysis;
 }
 
@@ -200,7 +203,7 @@ interface WordCheck {
 
 // Does `word` name guarded state? Records what it names in `out`, when given.
 function checkWord(word: string, scope: Scope, world: GuardedWorld, out: ShellAnalysis | undefined, asPath: boolean): WordCheck {
-  const value = substitute(word, scope, world.home);
+  const value = asPath ? substitute(word, scope, world.home) : { text: word, alternatives: [word.replace(/(^|[\s'"=])~(?=\/)/g, `$1${world.home}`).replace(/\$\{?HOME\}?(?=\/)/g, world.home)], dynamic: false };
   let guarded = false;
   const note = (path: string) => {
     guarded = true;

@@ -44,7 +44,9 @@ export function readAdoption(guardHome: string, missionDir: string): { adoption:
   try {
     text = readFileSync(join(dir, 'adopted.json'), 'utf8');
   } catch (error) {
-    if (errnoOf(error) === 'ENOENT') return undefined;
+    // No record; ENOTDIR: no guard state at all (a guard home that is a file is reported by
+    // the store when it opens, naming that file).
+    if (errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ENOTDIR') return undefined;
     throw new GuardError('STATE_IO', `cannot read the adopted profile record ${join(dir, 'adopted.json')}: ${(error as Error).message}`);
   }
   try {
