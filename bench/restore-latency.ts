@@ -180,7 +180,7 @@ export async function benchRestoreScheduling(count = 24): Promise<BenchResult> {
       bad: (round) => featuresBytes(features.map((feature, index) => (index === completed ? { ...feature, status: 'pending', note: `round ${round}` } : feature))).toString('utf8'),
     }),
     async (mission, env) => {
-      const ack = await runGuard(['ack', '--mission', mission, '--note', 'bench: restored by the guard'], env);
+      const ack = await runGuard(['ack', '--mission', mission, '--note', 'bench: restored by the guard', '--yes-i-am-human'], env);
       if (ack.code !== 0) throw new Error(`guard ack failed (${ack.code}): ${ack.stderr}${ack.stdout}`);
     },
   );

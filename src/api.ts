@@ -27,7 +27,7 @@ import { defaultGuardHome, missionStatePaths } from './store/paths.js';
 export interface GuardOptions {
   /** Where guard state lives (default: $GUARD_HOME, else the XDG state dir). */
   guardHome?: string;
-  /** 'droid', or a loaded profile; default: the mission's guard.config.json, else droid. */
+  /** 'droid', or a loaded profile; default: the mission's adopted guard.config.json (guard config adopt), else droid. */
   profile?: 'droid' | Profile;
   /** A guard.config.json to use instead of the mission's own. */
   config?: string;
@@ -99,7 +99,7 @@ function failpointOf(options: GuardOptions): CommitOptions {
 
 function profileOf(missionDir: string, options: GuardOptions): Profile {
   if (typeof options.profile === 'object') return options.profile;
-  return resolveProfile(missionDir, { ...(options.profile === undefined ? {} : { profile: options.profile }), ...(options.config === undefined ? {} : { config: options.config }) });
+  return resolveProfile(missionDir, { ...(options.profile === undefined ? {} : { profile: options.profile }), ...(options.config === undefined ? {} : { config: options.config }) }, { guardHome: guardHomeOf(options) });
 }
 
 function guardHomeOf(options: GuardOptions): string {

@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   LOCK_LOST: { exit: EXIT.stateIo, fatal: true },
   JOURNAL_CORRUPT: { exit: EXIT.stateIo, fatal: true },
   STATE_IO: { exit: EXIT.stateIo, fatal: true },
+  CONFIG_NOT_ADOPTED: { exit: EXIT.usage, fatal: false },
 } as const satisfies Record<string, { exit: number; fatal: boolean }>;
 
 export type GuardErrorCode = keyof typeof ERROR_CODES;
@@ -59,7 +60,11 @@ export function reportableError(error: unknown): GuardError | undefined {
   if (isGuardError(error)) return error;
   const code = errnoOf(error);
   const isSystemError = code !== undefined && /^E[A-Z]+$/.test(code) && typeof (error as { syscall?: unknown }).syscall === 'string';
-  return isSystemError ? new GuardError('STATE_IO', (error as Error).message, { cause: error }) : undefined;
+  if (!isSystemError) return undefined;
+  // Every I/O error names its file: Node leaves the path out of errors raised on an open handle.
+  const { message, path, dest } = error as Error & { path?: unknown; dest?: unknown };
+  const file = typeof path === 'string' && !message.includes(path) ? ` (file ${path}${typeof dest === 'string' ? ` -> ${dest}` : ''})` : '';
+  return new GuardError('STATE_IO', `${message}${file}`, { cause: error });
 }
 
 // The exit status for `error`: its code's, or internal (70) for a bug.

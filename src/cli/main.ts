@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { EXIT, exitCodeOf, reportableError } from '../errors.js';
 import { createContext, parseCommand, type Command, type Options } from './command.js';
-import type { Io } from './render.js';
+import { escapeControls, type Io } from './render.js';
 
 /**
  * Commands are loaded on use: `guard hook` runs on every agent tool call and must not pay for
@@ -25,6 +25,7 @@ const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () => Promi
   { name: 'snapshots', summary: 'list the stored versions of the artifacts (accepted, rejected, last good)', load: async () => (await import('./commands/snapshots.js')).snapshotsCommand as never },
   { name: 'show', summary: 'print the exact bytes of a stored version', load: async () => (await import('./commands/show.js')).showCommand as never },
   { name: 'diff', summary: 'feature-level and text diff between two versions (default: the last bad write)', load: async () => (await import('./commands/diff.js')).diffCommand as never },
+  { name: 'config', summary: "adopt the mission's guard.config.json (only a human's adoption makes it trusted)", load: async () => (await import('./commands/config.js')).configCommand as never },
   { name: 'restore', summary: 'put a stored version back (judged like any write, journaled)', load: async () => (await import('./commands/restore.js')).restoreCommand as never },
 ];
 
@@ -76,7 +77,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   } catch (error) {
     const reportable = reportableError(error);
     if (reportable !== undefined) {
-      ctx.print.err(`guard ${name}: ${reportable.message}`);
+      ctx.print.err(`guard ${name}: ${escapeControls(reportable.message, true)}`);
       return exitCodeOf(reportable);
     }
     ctx.print.err(`guard ${name}: internal error (a bug in mission guard; please report it):\n${(error as Error).stack ?? String(error)}`);

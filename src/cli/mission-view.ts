@@ -7,6 +7,7 @@ import { replay, type MissionState } from '../core/replay.js';
 import type { Digest, Role } from '../core/types.js';
 import { GuardError } from '../errors.js';
 import { listMissionFiles } from '../guardian/file-io.js';
+import { listOddEntries } from '../guardian/odd-entries.js';
 import type { Profile } from '../profiles/profile.js';
 import { matchArtifact } from '../profiles/profile.js';
 import { isAlive, readOwner, type LockOwner } from '../store/lock-owner.js';
@@ -26,7 +27,7 @@ export interface MissionView {
   guardian: LockOwner | undefined;
 }
 
-export type Health = 'good' | 'changed' | 'missing' | 'new';
+export type Health = 'good' | 'changed' | 'missing' | 'new' | 'not-a-file';
 
 export interface ArtifactHealth {
   path: string;
@@ -82,6 +83,14 @@ export async function artifactHealth(view: { paths: MissionStatePaths; state: Pi
     rows.push({ path, role: artifact?.role ?? matchArtifact(profile, path as never)?.role ?? 'tracked', health, lastGood, current });
   }
   await digests.save();
+  // A symlink or FIFO where an artifact should be is never read through; status names it.
+  for (const { path } of listOddEntries(dir)) {
+    const role = isArtifact(profile, path) ? (matchArtifact(profile, path as never)?.role ?? 'tracked') : undefined;
+    if (role === undefined) continue;
+    const row = rows.find((item) => item.path === path);
+    if (row !== undefined) row.health = 'not-a-file';
+    else rows.push({ path, role, health: 'not-a-file', lastGood: known.get(path)?.lastGood ?? null, current: null });
+  }
   return rows;
 }
 

@@ -29,6 +29,9 @@ export function paletteFor(io: Io): ChalkInstance {
   return new Chalk({ level: 1 });
 }
 
+/** A colour sequence (Select Graphic Rendition), the only escape the printer lets through. */
+const SGR = /(\u001b\[[0-9;]*m)/;
+
 // chalk at level 0 without chalk: every style (and chain of styles) returns its text unchanged.
 const PLAIN: ChalkInstance = new Proxy((...text: unknown[]) => text.join(' '), {
   get: (_target, key) => (typeof key === 'symbol' || key === 'then' ? undefined : PLAIN),
@@ -44,11 +47,18 @@ export class Printer {
     this.#c ??= paletteFor(this.#io);
     return this.#c;
   }
+  // Every line printed may hold mission data (feature ids, notes, paths): control characters are
+  // escaped here, once for all commands, so no mission file can drive the terminal. With colours
+  // on, plain SGR colour sequences (chalk's own) pass; nothing else does.
   out(text = ''): void {
-    this.#io.stdout.write(`${text}\n`);
+    this.#io.stdout.write(`${this.#clean(text)}\n`);
   }
   err(text: string): void {
-    this.#io.stderr.write(`${text}\n`);
+    this.#io.stderr.write(`${this.#clean(text)}\n`);
+  }
+  #clean(text: string): string {
+    if (this.c === PLAIN) return escapeControls(text, true);
+    return text.split(SGR).map((part, index) => (index % 2 === 1 ? part : escapeControls(part, true))).join('');
   }
   json(value: unknown): void {
     this.#io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -90,17 +100,39 @@ const FORMATTERS: FormatterTable = {
   'mission-fault': (e, c) => `${c.red('MISSION FAULT')} ${e.path}: ${e.detail}`,
 };
 
-// One readable line for an entry.
+// One readable line for an entry. Its strings come from mission data (paths, feature ids, notes):
+// control characters are escaped before formatting, so a feature id cannot drive the terminal.
 export function formatEntry(entry: JournalEntry, c: ChalkInstance): string {
   const format = FORMATTERS[entry.kind] as Formatter<EntryKind>;
-  return `${c.dim(`#${entry.seq} ${entry.at}`)} ${format(entry as never, c)}`;
+  return `${c.dim(`#${entry.seq} ${escapeControls(entry.at)}`)} ${format(escapeDeep(entry) as never, c)}`;
+}
+
+/**
+ * Text from mission data made safe to print: C0 and C1 control characters (ESC starts terminal
+ * escape sequences), DEL and the Unicode line/paragraph separators and bidi overrides become
+ * visible escapes like `\x1b`. With `keepNewlines`, `\n` stays (messages of several lines).
+ */
+export function escapeControls(text: string, keepNewlines = false): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (char) => {
+    if (keepNewlines && (char === '\n' || char === '\t')) return char;
+    const code = char.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+// Every string inside a value, escaped (for journal entries before they are formatted).
+export function escapeDeep<T>(value: T): T {
+  if (typeof value === 'string') return escapeControls(value) as T;
+  if (Array.isArray(value)) return value.map((item) => escapeDeep(item)) as T;
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, escapeDeep(item)])) as T;
+  return value;
 }
 
 /** Kinds worth a line on stderr while a child owns the terminal (incidents and their handling). */
 export const NOTABLE: ReadonlySet<EntryKind> = new Set<EntryKind>(['write-rejected', 'frozen', 'restored', 'restore-skipped', 'tamper', 'journal-repaired', 'lock-compromised', 'cross-check-failed', 'mission-fault']);
 
 export function issuesText(issues: Issue[]): string {
-  const shown = issues.slice(0, 3).map((issue) => issue.message);
+  const shown = issues.slice(0, 3).map((issue) => escapeControls(issue.message));
   return `${shown.join('; ')}${issues.length > 3 ? `; +${issues.length - 3} more` : ''}`;
 }
 

@@ -13,6 +13,7 @@ import { asMissionPath, digestOf, type Digest, type Issue } from '../core/types.
 import { matchArtifact, type Profile } from '../profiles/profile.js';
 import type { ObjectStore } from '../store/objects.js';
 import { listMissionFiles, readOrNull } from './file-io.js';
+import { listOddEntries } from './odd-entries.js';
 
 /** What an inspection reads: a mission's replayed state, its objects, its files. */
 export interface InspectSource {
@@ -86,6 +87,7 @@ export async function inspectMission(source: InspectSource): Promise<Inspection>
     }
   }
 
+  disagreements.push(...oddArtifacts(missionDir, profile));
   if (summary === undefined || summary.spec.statusItems === undefined) {
     return { summary, plan: { done: [], pending: [], disagreements: [], finalization: [] }, disagreements };
   }
@@ -96,6 +98,15 @@ export async function inspectMission(source: InspectSource): Promise<Inspection>
   const named = new Set(plan.disagreements.filter((item) => item.severity === 'error').map(key));
   const merged = [...disagreements.filter((item) => !named.has(key(item))), ...plan.disagreements];
   return { summary, plan, disagreements: merged };
+}
+
+// A symlink, FIFO or device where an artifact should be: never followed, always a disagreement.
+function oddArtifacts(missionDir: string, profile: Profile): Disagreement[] {
+  return listOddEntries(missionDir).flatMap(({ path, what }) => {
+    const missionPath = asMissionPath(path);
+    if (missionPath === undefined || matchArtifact(profile, missionPath) === undefined) return [];
+    return [{ code: 'artifact-rejected' as const, severity: 'error' as const, path, message: `${path} is ${what}, not a regular file: an artifact must be a file in the mission dir (remove it, then write the real file)`, fix: ['write', path, '--from', 'FIXED-FILE'] }];
+  });
 }
 
 // Issue codes the plan reports per feature (reverted, missing) in its own words.

@@ -15,6 +15,7 @@ import { MissionLocator, type GuardedPath } from './guarded-missions.js';
 import { SENTINEL } from '../store/paths.js';
 import { denialReason, sentinelDeniedMessage, shellDeniedMessage, startDeniedMessage, writeDeniedMessage, type DeniedArtifact } from './messages.js';
 import { shellWrites } from './shell-writes.js';
+import { protectedFiles, protectedShell } from './protected-state.js';
 import type { HookCall } from './tool-calls.js';
 
 /** Plain values the CLI resolved from the environment. */
@@ -41,7 +42,7 @@ export async function decideHookCall(call: HookCall, settings: HookSettings): Pr
     case 'unrelated':
       return ALLOW;
     case 'files':
-      return decideFiles(call, action.ops, locator, missions);
+      return decideFiles(call, action.ops, locator, missions, settings);
     case 'shell':
       return decideShell(call, action.command, settings, locator, missions);
     case 'start-run':
@@ -59,8 +60,10 @@ export async function decideHookCall(call: HookCall, settings: HookSettings): Pr
 /** One touched artifact and what the judge made of it. */
 type Judged = { at: GuardedPath; spec: ArtifactSpec; digest: Digest | undefined; note?: string; bytes?: Buffer } & ({ ok: true } | { ok: false; issues: Issue[] });
 
-async function decideFiles(call: HookCall, ops: readonly FileOp[], locator: MissionLocator, missions: Missions): Promise<Decision> {
+async function decideFiles(call: HookCall, ops: readonly FileOp[], locator: MissionLocator, missions: Missions, settings: HookSettings): Promise<Decision> {
   const paths = [...new Set(ops.flatMap((op) => (op.kind === 'patch' ? [op.path, op.from] : [op.path])))];
+  const protection = protectedFiles(call.tool, paths, settings, locator);
+  if (protection !== undefined) return denyAll(call, missions, protection.artifacts, protection.message);
   const guarded = paths.flatMap((path) => locator.locate(path) ?? []).filter((at) => at.rel !== '');
   if (guarded.length === 0) return ALLOW;
   const sentinels = guarded.filter((at) => at.rel === SENTINEL).map((at): DeniedArtifact => ({ missionDir: at.missionDir, path: at.rel, role: 'sentinel', issues: [], how: call.tool }));
@@ -96,7 +99,6 @@ async function decideFiles(call: HookCall, ops: readonly FileOp[], locator: Miss
 
 async function decideShell(call: HookCall, command: string, settings: HookSettings, locator: MissionLocator, missions: Missions): Promise<Decision> {
   const writes = shellWrites(command, { cwd: call.cwd, home: settings.home });
-  if (writes.length === 0) return ALLOW;
   const hits: DeniedArtifact[] = [];
   const tracked: GuardedPath[] = [];
   for (const write of writes) {
@@ -116,6 +118,10 @@ async function decideShell(call: HookCall, command: string, settings: HookSettin
   }
   const unique = [...new Map(hits.map((hit) => [`${hit.missionDir}\0${hit.path}\0${hit.how}`, hit])).values()];
   if (unique.length > 0) return denyAll(call, missions, unique, shellDeniedMessage(call.tool, unique));
+  // Beyond the writes named above (which get the precise message): the allowlist near guarded
+  // state, and guard commands only a human may run.
+  const protection = protectedShell(call.tool, command, call.cwd, settings, locator);
+  if (protection !== undefined) return denyAll(call, missions, protection.artifacts, protection.message);
   for (const at of tracked) await missions.journal(at.missionDir, allowed(call, at.rel, undefined, 'shell write to a tracked file'));
   return ALLOW;
 }
@@ -183,7 +189,9 @@ class Missions {
     let profile = this.#profiles.get(missionDir);
     if (profile === undefined) {
       const { resolveProfile } = await import('../profiles/profile.js');
-      profile = resolveProfile(missionDir);
+      // The adopted profile, even when the mission's copy changed since; an unadopted one throws
+      // and the hook then denies (fails closed) for this mission.
+      profile = resolveProfile(missionDir, {}, { guardHome: this.#guardHome, changed: 'last-adopted' });
       this.#profiles.set(missionDir, profile);
     }
     return profile;

@@ -1,13 +1,18 @@
 // Profiles as data: the built-in droid profile and guard.config.json share one format
 // (schemas/guard-config.schema.json). Loading compiles schemas once per profile.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import picomatch from 'picomatch';
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, type ArtifactSpec, type SchemaCheck } from '../core/judge.js';
 import type { MissionPath } from '../core/types.js';
 import { GuardError } from '../errors.js';
+import { shellQuote } from '../core/freeze.js';
+import { CONFIG_FILE, configState } from './adoption.js';
+import { MAX_CONFIG_BYTES, MAX_DEPTH_LIMIT, MAX_SCHEMA_BYTES, readBoundedFile, schemaSafetyProblems, unsafeGlobReason } from './config-safety.js';
 import { compileSchema, createAjv } from './schema-check.js';
+
+export { CONFIG_FILE } from './adoption.js';
 
 /** What the guard does to stop a scheduler, beyond the sentinel (DESIGN.md §8). */
 export type FreezeAction = 'sentinel' | 'droid';
@@ -20,9 +25,9 @@ export interface Profile {
   artifacts: readonly ArtifactSpec[];
   /** Where the profile came from, for messages. */
   source: string;
+  /** Warnings from compiling its schemas (ajv's), for the CLI to show. */
+  warnings: readonly string[];
 }
-
-export const CONFIG_FILE = 'guard.config.json';
 
 /** Files whose presence makes a directory a mission dir (droid's, or a generic profile's). */
 export const MISSION_MARKERS = ['features.json', 'state.json', CONFIG_FILE];
@@ -46,20 +51,51 @@ export interface ProfileChoice {
   config?: string;
 }
 
-// The profile for a mission: --config, else guard.config.json in the mission dir, else droid.
-export function resolveProfile(missionDir: string, choice: ProfileChoice = {}): Profile {
+/** Where adoption records live, and what to do with a mission config that differs from its adoption. */
+export interface ProfileContext {
+  guardHome?: string;
+  /**
+   * 'refuse' (commands): throw CONFIG_NOT_ADOPTED. 'last-adopted' (the guardian and the hook): go
+   * on with the adopted copy, which the agent cannot touch. Either way an unadopted config with
+   * nothing adopted before is refused: the guard never runs on rules it was not given by a human.
+   */
+  changed?: 'refuse' | 'last-adopted';
+}
+
+/** Files that make a mission dir droid's: such a mission never takes a profile from its own dir. */
+export const DROID_MARKERS = ['features.json', 'state.json'];
+
+export function isDroidMission(dir: string): boolean {
+  return DROID_MARKERS.some((marker) => existsSync(join(dir, marker)));
+}
+
+// The profile for a mission (the one choke point): --config (a human's command line), else the
+// mission's adopted guard.config.json, else droid. A config in the mission dir is never read as
+// such: only the copy a human adopted with `guard config adopt`.
+export function resolveProfile(missionDir: string, choice: ProfileChoice = {}, context: ProfileContext = {}): Profile {
   if (choice.config !== undefined) return loadProfileFile(resolve(choice.config), choice.config);
   if (choice.profile === 'droid') return loadDroidProfile();
-  const local = join(missionDir, CONFIG_FILE);
-  if (existsSync(local)) return loadProfileFile(local, local);
   if (choice.profile !== undefined && choice.profile !== 'generic') {
     throw new GuardError('USAGE', `unknown profile "${choice.profile}"; use --profile droid, or describe your orchestrator in ${CONFIG_FILE} (see README "Generic profile")`);
   }
-  if (choice.profile === 'generic') {
-    throw new GuardError('CONFIG_INVALID', `--profile generic needs ${local} or --config FILE; see README "Generic profile"`);
+  const local = join(missionDir, CONFIG_FILE);
+  const adopt = `guard config adopt --mission ${shellQuote(missionDir)}`;
+  const state = configState(context.guardHome, missionDir);
+  switch (state.kind) {
+    case 'adopted':
+      return loadProfileFile(state.config, `${local} (adopted ${state.adoption.at} by ${state.adoption.who})`);
+    case 'changed':
+      if (context.changed === 'last-adopted') return loadProfileFile(state.config, `${local} as adopted ${state.adoption.at} (the mission's copy changed since)`);
+      throw new GuardError('CONFIG_NOT_ADOPTED', `${state.changed.join(', ')} in ${missionDir} changed since a human adopted the profile (${state.adoption.at}, by ${state.adoption.who}); the guard keeps using the adopted one and refuses this command. If the change is yours, adopt it: ${adopt}; otherwise put the adopted bytes back (they are in ${dirname(state.config)})`);
+    case 'unadopted':
+      if (isDroidMission(missionDir) && choice.profile === undefined) return loadDroidProfile();
+      throw new GuardError('CONFIG_NOT_ADOPTED', `${local} has not been adopted: a mission's own config is trusted only after a human reviews and adopts it (agents inside the mission could have written it). A human runs: ${adopt}`);
+    case 'none':
+      if (choice.profile === 'generic') throw new GuardError('CONFIG_INVALID', `--profile generic needs an adopted ${local} or --config FILE; see README "Generic profile"`);
+      return loadDroidProfile();
   }
-  return loadDroidProfile();
 }
+
 
 // The artifact a mission path belongs to, if any.
 export function matchArtifact(profile: Profile, path: MissionPath): ArtifactSpec | undefined {
@@ -82,18 +118,20 @@ let configCheck: ((doc: unknown) => { message: string; pointer: string }[]) | un
 // one ships with the guard (and the test suite runs on it): it is not re-checked, and its schemas
 // compile on first use, so `guard status` (judges nothing) and `guard hook` (one artifact) do not
 // pay ~150 ms for ajv and every schema.
-function loadProfileFile(file: string, label: string, builtIn = false): Profile {
-  const raw = readJson(file, label);
+export function loadProfileFile(file: string, label: string, builtIn = false): Profile {
+  const raw = readJson(file, label, builtIn ? undefined : MAX_CONFIG_BYTES);
   if (!builtIn) {
     configCheck ??= compileSchema(createAjv(), readJson(join(SCHEMAS_DIR, 'guard-config.schema.json'), 'config schema') as object);
     const problems = configCheck(raw);
     if (problems.length > 0) {
       throw new GuardError('CONFIG_INVALID', `${label} is not a valid profile:\n${problems.map((problem) => `  ${problem.pointer || '(top level)'}: ${problem.message}`).join('\n')}`);
     }
+    checkLimits(raw as ProfileFile, label);
   }
   const config = raw as ProfileFile;
+  const warnings: string[] = [];
   let ajv: ReturnType<typeof createAjv> | undefined;
-  const ajvOnce = () => (ajv ??= createAjv());
+  const ajvOnce = () => (ajv ??= createAjv(warnings));
   const base = dirname(file);
   const artifacts = config.artifacts.map((entry): ArtifactSpec => ({
     glob: entry.glob,
@@ -102,11 +140,11 @@ function loadProfileFile(file: string, label: string, builtIn = false): Profile 
     maxBytes: entry.maxBytes ?? DEFAULT_MAX_BYTES,
     maxDepth: entry.maxDepth ?? DEFAULT_MAX_DEPTH,
     rules: entry.rules ?? [],
-    ...(entry.schema === undefined ? {} : { schema: schemaCheckOf(ajvOnce, resolve(base, entry.schema), entry.glob, builtIn) }),
+    ...(entry.schema === undefined ? {} : { schema: schemaCheckOf(ajvOnce, resolve(base, entry.schema), entry.glob, builtIn, base) }),
     ...(entry.statusItems === undefined ? {} : { statusItems: entry.statusItems }),
     ...(entry.evidence === undefined ? {} : { evidence: entry.evidence }),
   }));
-  return Object.freeze({ name: config.name ?? 'generic', freeze: config.freeze ?? 'sentinel', artifacts, source: label });
+  return Object.freeze({ name: config.name ?? 'generic', freeze: config.freeze ?? 'sentinel', artifacts, source: label, warnings });
 }
 
 type ProfileFile = {
@@ -115,8 +153,17 @@ type ProfileFile = {
   artifacts: Array<Omit<ArtifactSpec, 'schema' | 'format' | 'maxBytes' | 'maxDepth' | 'rules'> & Partial<Pick<ArtifactSpec, 'format' | 'maxBytes' | 'maxDepth' | 'rules'>> & { schema?: string }>;
 };
 
-function schemaCheckOf(ajv: () => ReturnType<typeof createAjv>, file: string, glob: string, lazy: boolean): SchemaCheck {
-  if (!lazy) return compileArtifactSchema(ajv(), file, glob);
+// Limits a user's config may not raise past: globs inside the mission, sane depth limits.
+function checkLimits(config: ProfileFile, label: string): void {
+  config.artifacts.forEach((entry, index) => {
+    const globProblem = unsafeGlobReason(entry.glob);
+    if (globProblem !== undefined) throw new GuardError('CONFIG_INVALID', `${label}: /artifacts/${index}/glob "${entry.glob}" is refused: ${globProblem}`);
+    if (entry.maxDepth !== undefined && entry.maxDepth > MAX_DEPTH_LIMIT) throw new GuardError('CONFIG_INVALID', `${label}: /artifacts/${index}/maxDepth ${entry.maxDepth} is over the limit of ${MAX_DEPTH_LIMIT} (deeper data would overflow the stack)`);
+  });
+}
+
+function schemaCheckOf(ajv: () => ReturnType<typeof createAjv>, file: string, glob: string, builtIn: boolean, base: string): SchemaCheck {
+  if (!builtIn) return compileArtifactSchema(ajv(), file, glob, base);
   let check: SchemaCheck | undefined;
   return (doc) => {
     check ??= compileArtifactSchema(ajv(), file, glob);
@@ -126,8 +173,14 @@ function schemaCheckOf(ajv: () => ReturnType<typeof createAjv>, file: string, gl
 
 // ajv throws on a schema that is not a valid JSON Schema (bad keyword value, unresolvable $ref):
 // that is the user's config to fix, not a bug in the guard.
-function compileArtifactSchema(ajv: ReturnType<typeof createAjv>, file: string, glob: string): SchemaCheck {
-  const schema = readJson(file, `schema of ${glob}`) as object;
+// A user's schema is read bounded from inside the config's dir and checked for what ajv would
+// accept and then hang or crash on, before ajv sees it.
+function compileArtifactSchema(ajv: ReturnType<typeof createAjv>, file: string, glob: string, insideDir?: string): SchemaCheck {
+  const schema = readJson(file, `schema of ${glob}`, insideDir === undefined ? undefined : MAX_SCHEMA_BYTES, insideDir) as object;
+  if (insideDir !== undefined) {
+    const problems = schemaSafetyProblems(schema);
+    if (problems.length > 0) throw new GuardError('CONFIG_INVALID', `the schema of ${glob} at ${file} is refused:\n${problems.map((problem) => `  ${problem.pointer || '(top level)'}: ${problem.reason}`).join('\n')}`);
+  }
   try {
     return compileSchema(ajv, schema);
   } catch (error) {
@@ -135,13 +188,8 @@ function compileArtifactSchema(ajv: ReturnType<typeof createAjv>, file: string, 
   }
 }
 
-function readJson(file: string, label: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new GuardError('CONFIG_INVALID', `cannot read ${label} at ${file}: ${(error as Error).message}`);
-  }
+function readJson(file: string, label: string, maxBytes = 16 * 1024 * 1024, insideDir?: string): unknown {
+  const text = readBoundedFile(file, maxBytes, label, insideDir).toString('utf8');
   try {
     return JSON.parse(text);
   } catch (error) {

@@ -11,11 +11,18 @@ const AGGREGATES = new Set(['if', 'oneOf', 'anyOf', 'allOf', 'not']);
 const require = createRequire(import.meta.url);
 
 // One ajv instance per profile: schema $ids are unique within it. ajv is loaded on first use
-// (~50 ms): commands that judge nothing, like status, never load it.
-export function createAjv(): Ajv {
+// (~50 ms): commands that judge nothing, like status, never load it. ajv's own console logging is
+// replaced: its warnings are collected into `warnings` for the CLI's renderer to show.
+export function createAjv(warnings: string[] = []): Ajv {
   const { Ajv: AjvClass } = require('ajv') as typeof import('ajv');
+  const collect = (...args: unknown[]) => {
+    warnings.push(args.map(String).join(' '));
+  };
   // verbose: errors carry the offending value, so messages can say what was found.
-  return new AjvClass({ allErrors: true, strict: false, verbose: true });
+  const ajv = new AjvClass({ allErrors: true, strict: false, verbose: true, logger: { log: () => undefined, warn: collect, error: collect } });
+  const addFormats = require('ajv-formats') as (ajv: Ajv) => Ajv;
+  addFormats(ajv);
+  return ajv;
 }
 
 // Compile a schema into the judge's SchemaCheck.

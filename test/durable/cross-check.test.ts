@@ -54,7 +54,7 @@ describe('cross-check at start', () => {
     assert.equal(status.frozen, true);
     assert.match(status.next, /^guard verify --mission \S+ ; then: guard ack/, 'no bad write to diff: the next step is verify');
 
-    const refused = await runGuard(box, ['ack', '--mission', box.mission, '--note', 'looks fine to me']);
+    const refused = await runGuard(box, ['ack', '--mission', box.mission, '--note', 'looks fine to me', '--yes-i-am-human']);
     assert.equal(refused.code, 1, refused.stdout + refused.stderr);
     assert.match(refused.stderr, new RegExp(`"${X}"`));
     assert.match(refused.stderr, /guard repair --mission \S+ --rebuild features\.json/);
@@ -75,7 +75,7 @@ describe('cross-check at start', () => {
 
     const verify = await runGuard(box, ['verify', '--mission', box.mission]);
     assert.equal(verify.code, 0, verify.stdout + verify.stderr);
-    const ack = await runGuard(box, ['ack', '--mission', box.mission, '--note', 'rebuilt features.json from durable truth']);
+    const ack = await runGuard(box, ['ack', '--mission', box.mission, '--note', 'rebuilt features.json from durable truth', '--yes-i-am-human']);
     assert.equal(ack.code, 0, ack.stdout + ack.stderr);
     assert.equal(existsSync(sentinel()), false);
     const { result: after, doc: unfrozen } = await guardJson<{ frozen: boolean }>(box, ['status', '--mission', box.mission]);

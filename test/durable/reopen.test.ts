@@ -45,7 +45,7 @@ async function guardWrite(path: string, text: string) {
 }
 
 async function permit(): Promise<number> {
-  const { doc } = await guardJson<{ permitted: boolean; seq: number }>(box, ['repair', '--mission', box.mission, '--reopen', X, '--reason', REASON], 0);
+  const { doc } = await guardJson<{ permitted: boolean; seq: number }>(box, ['repair', '--mission', box.mission, '--reopen', X, '--reason', REASON, '--yes-i-am-human'], 0);
   assert.equal(doc.permitted, true);
   const entry = entriesOf(box, 'reopen-permitted').find((item) => item.seq === doc.seq);
   assert.equal(entry?.feature, X);

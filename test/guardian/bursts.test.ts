@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import { createMission, type Feature } from '../../src/demo/droid-files.js';
 import { baseFeatures, withFeature } from '../helpers/droid.js';
+import { adoptConfig } from '../helpers/adopt.js';
 import {
   failOnLeakedChildren,
   journal,
@@ -91,11 +92,12 @@ const TASKS_CONFIG = {
   artifacts: [{ glob: 'tasks/*.json', role: 'scheduling', schema: 'task.schema.json', rules: [{ kind: 'immutable', pointer: '/id' }] }],
 };
 
-function taskMission(withTasksDir: boolean): Sandbox {
+async function taskMission(withTasksDir: boolean): Promise<Sandbox> {
   box = sandbox();
   writeFileSync(join(box.mission, 'guard.config.json'), JSON.stringify(TASKS_CONFIG, null, 2));
   writeFileSync(join(box.mission, 'task.schema.json'), JSON.stringify(TASK_SCHEMA, null, 2));
   if (withTasksDir) mkdirSync(join(box.mission, 'tasks'));
+  await adoptConfig(box);
   return box;
 }
 
@@ -105,7 +107,7 @@ describe('1,000 writes spread over 100 files', () => {
 
   for (const [mode, newDir] of [['write', false], ['rename', false], ['write', true]] as const) {
     test(`every file's final version is judged (${mode === 'write' ? 'in place' : 'temp + rename'}, files${newDir ? ' and their directory' : ''} created during the burst)`, async () => {
-      const box = taskMission(!newDir);
+      const box = await taskMission(!newDir);
       guard = await startWatch(box);
       const files = Array.from({ length: FILES }, (_, index) => join(box.mission, 'tasks', `t${String(index).padStart(3, '0')}.json`));
       const texts: Record<string, string[]> = {};
@@ -127,7 +129,7 @@ describe('1,000 writes spread over 100 files', () => {
 
 describe('1,000 writes over 100 files with bad final versions', () => {
   test('every bad final version is rejected and its file restored to its newest judged version; the rest are accepted', async () => {
-    const box = taskMission(true);
+    const box = await taskMission(true);
     guard = await startWatch(box);
     const FILES = 100;
     const ROUNDS = 10;

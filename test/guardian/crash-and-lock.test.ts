@@ -170,7 +170,7 @@ describe('journal damage', () => {
     assert.notEqual(tampered, lines[1], 'line 2 has an "at" field to tamper with');
     lines[1] = tampered;
     writeFileSync(file, lines.join('\n'));
-    for (const args of [['watch', box.mission], ['status', '--mission', box.mission], ['ack', '--mission', box.mission, '--note', 'x']]) {
+    for (const args of [['watch', box.mission], ['status', '--mission', box.mission], ['ack', '--mission', box.mission, '--note', 'x', '--yes-i-am-human']]) {
       const result = await runGuard(box, args);
       assert.equal(result.code, 74, `${args[0]}: ${result.stderr}`);
       assert.match(result.stderr, /journal .* is damaged: line 3 does not chain/);

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { resolveProfile } from '../../src/profiles/profile.js';
+import { loadProfileFile } from '../../src/profiles/profile.js';
+import { adoptConfig } from '../helpers/adopt.js';
 import {
   acceptedDigest,
   failOnLeakedChildren,
@@ -99,9 +100,10 @@ function writeMission(target: Sandbox): void {
   writeFileSync(join(target.mission, 'reports', 'a.json'), REPORT);
 }
 
-beforeEach(() => {
+beforeEach(async () => {
   box = sandbox();
   writeMission(box);
+  await adoptConfig(box);
 });
 
 afterEach(async () => {
@@ -243,10 +245,10 @@ describe('an invalid guard.config.json', () => {
     test(`${name}: exit 2 with a message that says what is wrong, no stack trace`, async () => {
       writeFileSync(join(box.mission, 'guard.config.json'), config);
       if (schema !== undefined) writeFileSync(join(box.mission, 'bad.schema.json'), schema);
-      assert.throws(() => resolveProfile(box.mission), (error: Error & { code?: string }) => error.code === 'CONFIG_INVALID' && message.test(error.message));
-      const result = await runGuard(box, ['watch', box.mission], { timeoutMs: 20_000 });
+      assert.throws(() => loadProfileFile(join(box.mission, 'guard.config.json'), join(box.mission, 'guard.config.json')), (error: Error & { code?: string }) => error.code === 'CONFIG_INVALID' && message.test(error.message));
+      const result = await runGuard(box, ['config', 'adopt', '--mission', box.mission, '--yes-i-am-human'], { timeoutMs: 20_000 });
       assert.equal(result.code, 2, result.stderr);
-      assert.match(result.stderr, /^guard watch: /);
+      assert.match(result.stderr, /^guard config: /);
       assert.match(result.stderr, message);
       assert.doesNotMatch(result.stderr, /internal error|\n\s+at /);
       assert.equal(result.stdout, '');

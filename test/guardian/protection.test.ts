@@ -86,7 +86,7 @@ describe('rejected writes are rolled back and freeze the mission', () => {
     assert.equal(report.incidents.length, 1);
     assert.equal(report.artifacts.find((row) => row.path === 'features.json')?.lastGood, sha(goodText));
 
-    const ack = await runGuard(box, ['ack', '--mission', box.mission, '--note', 'restored by the guard; checked']);
+    const ack = await runGuard(box, ['ack', '--mission', box.mission, '--note', 'restored by the guard; checked', '--yes-i-am-human']);
     assert.equal(ack.code, 0, ack.stderr);
     assert.equal(existsSync(join(box.mission, '.guard-frozen')), false);
     await until(() => kinds(box, 'acknowledged').length === 1, 'acknowledged');
@@ -111,7 +111,7 @@ describe('rejected writes are rolled back and freeze the mission', () => {
     const handoff = join(box.mission, 'handoffs', 'x__f3-profile__w3.json');
     await runWriter(box, [{ op: 'write', file: handoff, text: '{"featureId": 3}' }]);
     await until(() => kinds(box, 'frozen').length > 0, 'frozen');
-    const ack = await runGuard(box, ['ack', '--mission', box.mission, '--note', 'too early']);
+    const ack = await runGuard(box, ['ack', '--mission', box.mission, '--note', 'too early', '--yes-i-am-human']);
     assert.equal(ack.code, 1);
     assert.match(ack.stderr, /handoffs\/x__f3-profile__w3\.json/);
     assert.equal(existsSync(join(box.mission, '.guard-frozen')), true);

@@ -183,7 +183,8 @@ describe('shell commands', () => {
     writeHandoff(box.mission, 'f1-login', 'w1', 'success');
     assertDenied(await hook(payload('Execute', { command: 'rm -r handoffs' })), /rm: handoffs\/\S+__f1-login__w1\.json \(evidence artifact/);
     assertDenied(await hook(payload('Bash', { command: `cp ${join(box.dir, 'elsewhere', 'features.json')} .` })), /cp: features\.json/);
-    assert.equal((await hook(payload('Execute', { command: 'rm -rf skills notes.txt' }))).code, 0, 'tracked files and other files may go');
+    // Inside a guarded mission only reading commands run (SECURITY.md), tracked files included.
+    assertDenied(await hook(payload('Execute', { command: 'rm -rf skills notes.txt' })), /not recognisably read-only: rm -rf skills notes\.txt/, /guard write --mission /);
     assertDenied(await hook(payload('Execute', { command: 'rm -f .guard-frozen' })), /rm: \.guard-frozen \(freeze sentinel/);
     assertDenied(await hook(payload('Write', { file_path: '.guard-frozen', content: '' })), /freeze sentinel/, /does not unfreeze it/);
     assert.match((lastEntry() as { reason: string }).reason, /Write of the freeze sentinel/);
@@ -191,8 +192,10 @@ describe('shell commands', () => {
 
   test('reading commands and writes outside the mission are allowed without a journal entry', async () => {
     const before = journal(box).length;
-    for (const command of [`jq '.' features.json`, 'cat features.json', `cat features.json > ${join(box.dir, 'copy.json')}`, 'npm test 2>&1 | tail -5', 'echo hi > notes.txt']) {
-      const result = await hook(payload('Execute', { command }));
+    const outside = join(box.dir, 'project');
+    mkdirSync(outside, { recursive: true });
+    for (const [command, cwd] of [[`jq '.' features.json`, box.mission], ['cat features.json', box.mission], [`cat features.json > ${join(box.dir, 'copy.json')}`, box.mission], ['npm test 2>&1 | tail -5', outside], ['echo hi > notes.txt', outside]] as const) {
+      const result = await hook(payload('Execute', { command }, { cwd }));
       assert.equal(result.code, 0, `${command}: ${result.stderr}`);
       assert.equal(result.stderr, '');
     }
@@ -222,7 +225,7 @@ describe('StartMissionRun', () => {
       const byEnv = await hook(payload('StartMissionRun', {}, { session_id: 'some-other-session' }), { ...box.env, GUARD_MISSION: orchestrated.mission });
       assertDenied(byEnv, /is frozen/);
 
-      const ack = await runGuard(orchestrated, ['ack', '--mission', orchestrated.mission, '--note', 'checked the restore']);
+      const ack = await runGuard(orchestrated, ['ack', '--mission', orchestrated.mission, '--note', 'checked the restore', '--yes-i-am-human']);
       assert.equal(ack.code, 0, ack.stderr);
       const allowed = await hook(start);
       assert.equal(allowed.code, 0, allowed.stderr);

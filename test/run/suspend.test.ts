@@ -39,7 +39,7 @@ test('--suspend-child stops a child that writes a counter while frozen and conti
   }
   assert.match(guard.stderr(), /mission frozen: stopped/);
 
-  const ack = await runGuard(box, ['ack', '--mission', box.mission, '--note', 'restored by the guard; checked']);
+  const ack = await runGuard(box, ['ack', '--mission', box.mission, '--note', 'restored by the guard; checked', '--yes-i-am-human']);
   assert.equal(ack.code, 0, ack.stderr);
   await until(() => readCounter(counter) > held + 2, 'the counter to advance again after ack');
   if (processState(pid) !== undefined) assert.notEqual(processState(pid), 'T');

@@ -10,12 +10,13 @@ import { MissionStore } from '../../guardian/mission-store.js';
 import { defineCommand, jsonOption, missionOption } from '../command.js';
 import { profileFor, profileOptions, resolveMissionDir } from '../mission.js';
 import { issuesText } from '../render.js';
+import { confirmHuman, humanOption } from '../human.js';
 
 export const ackCommand = defineCommand({
   name: 'ack',
-  usage: 'guard ack --note TEXT [--mission DIR] [--json]',
+  usage: 'guard ack --note TEXT [--mission DIR] [--yes-i-am-human] [--json]',
   summary: 'acknowledge a repair and unfreeze (only when the mission passes its checks)',
-  options: { ...missionOption, ...jsonOption, ...profileOptions, note: { type: 'string' } },
+  options: { ...missionOption, ...jsonOption, ...profileOptions, ...humanOption, note: { type: 'string' } },
   async run(ctx, { values }) {
     if (values.note === undefined || values.note.trim() === '') throw new GuardError('USAGE', 'guard ack needs --note TEXT saying what was repaired (it is kept in the journal)');
     const dir = resolveMissionDir(ctx, values.mission);
@@ -27,6 +28,7 @@ export const ackCommand = defineCommand({
       else ctx.print.out(`mission ${store.paths.missionDir} is not frozen; nothing to acknowledge`);
       return EXIT.ok;
     }
+    await confirmHuman(ctx, values, `unfreeze mission ${store.paths.missionDir} (${incidents.length} open incident(s))?`);
     const check = await checkMission(store);
     if (check.problems.length > 0) {
       if (values.json === true) ctx.print.json({ acknowledged: false, frozen: true, problems: check.problems });

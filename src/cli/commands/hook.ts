@@ -38,6 +38,12 @@ export const hookCommand = defineCommand({
         ctx.print.err(`mission guard denied this call: ${error.message}. A human must repair the journal first; until then no write to this mission's state and no new mission run can be checked.`);
         return DENY;
       }
+      // A mission whose profile cannot be trusted or loaded fails closed too: judging its writes
+      // with no rules, or with rules an agent wrote, would be failing open.
+      if (isGuardError(error) && (error.code === 'CONFIG_INVALID' || error.code === 'CONFIG_NOT_ADOPTED')) {
+        ctx.print.err(`mission guard denied this call: the mission's profile cannot be used: ${error.message}\nUntil a human fixes it, no write to this mission's state can be checked. Tell the user and wait.`);
+        return DENY;
+      }
       const detail = isGuardError(error) ? error.message : `internal error (a bug in mission guard; please report it): ${(error as Error).stack ?? String(error)}`;
       ctx.print.err(`guard hook: the call was allowed unchecked because the guard could not decide: ${detail}`);
       return EXIT.ok;

@@ -20,6 +20,7 @@ import { defineCommand, jsonOption, missionOption, type Context } from '../comma
 import { profileFor, profileOptions, resolveMissionDir } from '../mission.js';
 import { rebuild } from './repair-rebuild.js';
 import { restoreSnapshot, whoAmI } from './restore.js';
+import { confirmHuman, humanOption } from '../human.js';
 
 const options = {
   ...missionOption,
@@ -32,13 +33,14 @@ const options = {
   rebuild: { type: 'string' },
   journal: { type: 'boolean' },
   yes: { type: 'boolean', short: 'y' },
+  ...humanOption,
 } as const;
 
 type Values = { [K in keyof typeof options]?: (typeof options)[K] extends { type: 'boolean' } ? boolean : string };
 
 export const repairCommand = defineCommand({
   name: 'repair',
-  usage: 'guard repair [--mission DIR] (--restore ARTIFACT [--to SNAP] | --reopen FEATURE --reason TEXT | --rebuild features.json [--yes] | --journal) [--reason TEXT] [--json]',
+  usage: 'guard repair [--mission DIR] (--restore ARTIFACT [--to SNAP] | --reopen FEATURE --reason TEXT [--yes-i-am-human] | --rebuild features.json [--yes] | --journal) [--reason TEXT] [--json]',
   summary: 'restore, reopen a feature on purpose, rebuild features.json from durable truth, or fix the journal',
   options,
   async run(ctx, { values, positionals }) {
@@ -78,6 +80,7 @@ async function reopen(ctx: Context, values: Values, feature: string): Promise<nu
   const summary = summaryArtifact(store.profile);
   const known = store.state.features.has(feature) || (summary !== undefined && (await featureIds(store, summary)).has(feature));
   if (!known) throw new GuardError('USAGE', `no feature "${feature}" in the journal or ${summary?.path ?? 'the mission'}; guard plan --mission ${shellQuote(store.paths.missionDir)} lists them`);
+  await confirmHuman(ctx, values, `permit reopening completed work on feature "${feature}" of ${store.paths.missionDir}?`);
   const entry = await store.append({ kind: 'reopen-permitted', feature, reason, who: whoAmI(ctx) });
   if (values.json === true) ctx.print.json({ permitted: true, feature, reason, seq: entry.seq });
   else {

@@ -25,12 +25,12 @@ import { writeSettingsOverlay, type SettingsOverlay } from '../../run/droid-sett
 import { relaySignals, type SignalRelay } from '../../run/signals.js';
 import { defineCommand, type Context, type Parsed } from '../command.js';
 import { errorLine, parseRecheckMs, parseSettleMs, parseStuckMs, startGuarding } from '../guarding.js';
-import { profileFor, profileOptions, resolveMissionDir } from '../mission.js';
+import { droidRootOf, missionGuardOptions, profileFor, profileOptions, refuseNonMission, resolveMissionDir } from '../mission.js';
 
 /** How long a child gets between SIGTERM and SIGKILL when the guard must stop it. */
 export const STOP_GRACE_MS = 3000;
 
-const USAGE = 'guard run [--profile P] [--config F] [--mission DIR | --root DIR] [--settle-ms N] [--stuck-ms N] [--recheck-ms N] [--suspend-child] [--no-hooks] -- CMD [ARGS...]';
+const USAGE = 'guard run [--profile P] [--config F] [--mission DIR | --root DIR] [--settle-ms N] [--stuck-ms N] [--recheck-ms N] [--suspend-child] [--no-hooks] [--force] [--max-files N] -- CMD [ARGS...]';
 
 /** Everything the run needs, resolved at the edge. */
 interface RunPlan {
@@ -47,6 +47,7 @@ interface RunPlan {
 
 const OPTIONS = {
   ...profileOptions,
+  ...missionGuardOptions,
   mission: { type: 'string', short: 'm' },
   root: { type: 'string' },
   'settle-ms': { type: 'string' },
@@ -85,9 +86,11 @@ function planRun(ctx: Context, values: Parsed<typeof OPTIONS>['values'], positio
   // droid mode: the droid profile (the default) and a command named droid.
   const droid = basename(rest[0] as string) === 'droid' && (profile.profile ?? 'droid') === 'droid' && profile.config === undefined;
   const where = { home: ctx.home, cwd: ctx.io.cwd, env: ctx.io.env };
+  const missions = mission !== undefined ? [resolveMissionDir(ctx, mission)] : root === undefined && !droid ? [resolveMissionDir(ctx, undefined)] : [];
+  for (const dir of missions) refuseNonMission(ctx, dir, values, droidRootOf(ctx));
   return {
     command: rest,
-    missions: mission !== undefined ? [resolveMissionDir(ctx, mission)] : root === undefined && !droid ? [resolveMissionDir(ctx, undefined)] : [],
+    missions,
     // droid's missions root holds every past mission: adopt those droid touches, not all of them.
     root: root !== undefined ? { dir: resolve(ctx.io.cwd, root), existing: !droid } : mission === undefined && droid ? { dir: droidMissionsRoot(where), existing: false } : undefined,
     hooks: droid && values['no-hooks'] !== true,
@@ -132,7 +135,7 @@ async function guardedRun(ctx: Context, plan: RunPlan, relay: SignalRelay): Prom
     settleMs: plan.settleMs,
     stuckMs: plan.stuckMs,
     recheckMs: plan.recheckMs,
-    profileFor: (dir) => profileFor(ctx, dir, plan.profile),
+    profileFor: (dir) => profileFor(ctx, dir, plan.profile, 'last-adopted'),
     onEntries: () => syncSuspension(),
     onAdopted: (guardian) => {
       if (child !== undefined && !child.hasExited) journalStart(guardian, child);
