@@ -10,6 +10,9 @@
  *   lock; the cut bytes go to the object store and the cut itself is journaled.
  * - A bad line anywhere else, or a broken chain, is tampering or disk corruption: every read
  *   fails with JOURNAL_CORRUPT until `guard repair --journal`.
+ * - A missing tail leaves a valid chain, so each append also records a high-water mark outside
+ *   the journal (store/journal-mark.ts), and every read from the start checks the journal still
+ *   reaches it: a journal cut back at a line boundary, emptied or deleted is JOURNAL_CORRUPT too.
  * - An append uses synchronous system calls (lock, read the tail, write, fsync, unlock): each is
  *   microseconds, while a round trip through libuv's thread pool per call cost twice the whole
  *   append, and the guardian's reaction to a bad write waits on it. Whole-journal reads
@@ -23,6 +26,7 @@ import { ENTRY_KINDS, GENESIS_PREV, type EntryBody, type JournalEntry } from '..
 import { shellQuote } from '../core/freeze.js';
 import type { Digest } from '../core/types.js';
 import { errnoOf, GuardError, isGuardError } from '../errors.js';
+import { lineStartBefore, markDamage, readMark, resetMark, writeMark, type MarkRead } from './journal-mark.js';
 import type { ObjectStore } from './objects.js';
 
 /** The result of reading a journal from some offset: verified entries and where they end. */
@@ -53,6 +57,34 @@ export function hashLine(line: Uint8Array | string): string {
 // Read and verify entries after `from`. Throws JOURNAL_CORRUPT on a bad middle line or chain.
 // Synchronous, like an append (see the theory above): it mostly reads what other processes added.
 export async function readJournal(file: string, from: JournalCursor = START): Promise<JournalRead> {
+  return from.end === 0 ? checkingMark(file, () => readJournalFrom(file, from)) : readJournalFrom(file, from);
+}
+
+/**
+ * `read` (a read of the whole journal), checked against the high-water mark read before it (see
+ * journal-mark.ts for why before). A mismatch is read once more in case `guard repair --journal`
+ * reset the mark in between.
+ */
+async function checkingMark<T extends { end: number; lastSeq: number }>(file: string, read: () => Promise<T>, mayRetry: () => boolean = () => true): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const mark = readMarkOf(file);
+    const result = await read();
+    const damage = markDamage(file, mark, result, existsSync(file));
+    if (damage === null) return result;
+    if (attempt === 1 && mayRetry() && JSON.stringify(readMarkOf(file)) !== JSON.stringify(mark)) continue;
+    throw corrupt(file, damage);
+  }
+}
+
+function readMarkOf(file: string): MarkRead {
+  try {
+    return readMark(file);
+  } catch (error) {
+    throw stateIo(error, `cannot read the high-water mark of the journal ${file}`);
+  }
+}
+
+async function readJournalFrom(file: string, from: JournalCursor): Promise<JournalRead> {
   let data: Buffer;
   try {
     const fd = openSync(file, 'r');
@@ -65,8 +97,9 @@ export async function readJournal(file: string, from: JournalCursor = START): Pr
       closeSync(fd);
     }
   } catch (error) {
-    if (errnoOf(error) === 'ENOENT') return { entries: [], ...from, torn: null };
-    throw stateIo(error, `cannot read the journal ${file}`);
+    if (errnoOf(error) !== 'ENOENT') throw stateIo(error, `cannot read the journal ${file}`);
+    if (from.end > 0) throw corrupt(file, `the journal file is gone (deleted?), though this process read ${from.lastSeq} entries from it`);
+    return { entries: [], ...from, torn: null };
   }
   return parseJournal(data, from, file);
 }
@@ -93,6 +126,16 @@ const FOLD_CHUNK_BYTES = 1024 * 1024;
  * journal into state must not hold a million entries at once (the GC cost doubles the replay).
  */
 export async function foldJournal(file: string, from: JournalCursor, onEntries: (entries: JournalEntry[]) => void): Promise<Omit<JournalRead, 'entries'>> {
+  let delivered = false; // a retry must not deliver the same entries twice
+  const read = () =>
+    foldJournalFrom(file, from, (entries) => {
+      delivered = true;
+      onEntries(entries);
+    });
+  return checkingMark(file, read, () => !delivered);
+}
+
+async function foldJournalFrom(file: string, from: JournalCursor, onEntries: (entries: JournalEntry[]) => void): Promise<Omit<JournalRead, 'entries'>> {
   let handle;
   try {
     handle = await open(file, 'r');
@@ -204,6 +247,37 @@ export async function namingMission<T>(missionDir: string, work: Promise<T>): Pr
   }
 }
 
+/** What `guard repair --journal` cut, lost and kept. */
+export interface JournalCut {
+  /** Entries 1..kept stay. */
+  kept: number;
+  why: string;
+  cutBytes: number;
+  /** Where the cut bytes are kept (null: nothing was cut, the entries were already gone). */
+  object: Digest | null;
+  /** The cut lines that still parse as entries, and how many did not. */
+  cut: { entries: JournalEntry[]; unreadable: number };
+  /** Entries the high-water mark says were written that are neither kept nor cut (bytes gone). */
+  lost: { from: number; to: number } | null;
+  /** Whether entries went missing unseen (lost, or rewritten): what they recorded is unknown. */
+  unknown: boolean;
+  /** The `journal-repaired` entry. */
+  repaired: JournalEntry;
+}
+
+// The lines of a cut journal part, read as far as each still parses.
+function parseCut(rest: Buffer): JournalCut['cut'] {
+  const entries: JournalEntry[] = [];
+  let unreadable = 0;
+  for (const line of rest.toString('utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    const entry = parseEntry(Buffer.from(line));
+    if (entry === undefined) unreadable++;
+    else entries.push(entry);
+  }
+  return { entries, unreadable };
+}
+
 /** Called with every entry the journal learns about, in `seq` order: its own and other processes'. */
 export type EntryListener = (entries: JournalEntry[]) => void;
 
@@ -239,7 +313,12 @@ export class Journal {
     // Verify without the lock first: a long journal takes seconds, and a lock held that long is
     // broken as stale by the next process. Under the lock only the rest, and a torn tail.
     await this.sync();
-    await this.#serialized(() => this.#locked(async () => this.#catchUp()));
+    await this.#serialized(() =>
+      this.#locked(async () => {
+        await this.#catchUp();
+        await this.#seedMark();
+      }),
+    );
   }
 
   // Deliver entries other processes appended since we last looked; no lock needed to read.
@@ -269,7 +348,9 @@ export class Journal {
     );
   }
 
-  async #write(body: EntryBody): Promise<JournalEntry> {
+  // `resetMark`: the mark is reset to this entry (a repair), not checked against the journal.
+  async #write(body: EntryBody, resetting = false): Promise<JournalEntry> {
+    const gen = this.#markGeneration(resetting);
     const entry = { v: 1, seq: this.#cursor.lastSeq + 1, at: this.#now().toISOString(), prev: this.#cursor.lastHash, ...body } as JournalEntry;
     const line = Buffer.from(JSON.stringify(entry));
     try {
@@ -287,17 +368,49 @@ export class Journal {
     } catch (error) {
       throw stateIo(error, `cannot append to the journal ${this.file}`);
     }
-    this.#cursor = { end: this.#cursor.end + line.length + 1, lastHash: hashLine(line), lastSeq: entry.seq };
+    const start = this.#cursor.end;
+    this.#cursor = { end: start + line.length + 1, lastHash: hashLine(line), lastSeq: entry.seq };
+    const mark = { gen: gen + 1, seq: entry.seq, start, end: this.#cursor.end, hash: this.#cursor.lastHash };
+    try {
+      await (resetting ? resetMark(this.file, mark) : writeMark(this.file, mark));
+    } catch {
+      // The entry is durable; a mark that lags behind it is allowed (journal-mark.ts).
+    }
     this.#listener([entry]);
     return entry;
   }
 
+  // Under the lock, before an append: the generation of the current high-water mark, after
+  // checking the journal still reaches it (never append to a journal that lost its tail).
+  #markGeneration(resetting: boolean): number {
+    const read = readMarkOf(this.file);
+    if (read.kind === 'mark') {
+      const { mark } = read;
+      const behind = mark.seq > this.#cursor.lastSeq || (mark.seq === this.#cursor.lastSeq && mark.hash !== this.#cursor.lastHash);
+      if (behind && !resetting) throw corrupt(this.file, markDamage(this.file, read, this.#cursor, existsSync(this.file)) ?? `the journal does not reach its high-water mark (entry ${mark.seq})`);
+      return mark.gen;
+    }
+    if (read.kind === 'unreadable' && !resetting) throw corrupt(this.file, markDamage(this.file, read, this.#cursor, true) as string);
+    return 0;
+  }
+
+  // Under the lock, after a full read: give a journal written before marks existed its mark.
+  async #seedMark(): Promise<void> {
+    if (this.#cursor.lastSeq === 0 || readMarkOf(this.file).kind !== 'none') return;
+    const { end, lastHash: hash, lastSeq: seq } = this.#cursor;
+    try {
+      await writeMark(this.file, { gen: 1, seq, start: lineStartBefore(this.file, end), end, hash });
+    } catch (error) {
+      throw stateIo(error, `cannot write the high-water mark of the journal ${this.file}`);
+    }
+  }
+
   /**
    * `guard repair --journal`: keep the verified prefix, move everything after it to quarantine
-   * (an object), and journal the cut. Returns null when the chain was intact (a torn tail, if
-   * any, is repaired the usual way).
+   * (an object), reset the high-water mark, and journal the cut. Returns null when the journal
+   * was intact (a torn tail, if any, is repaired the usual way).
    */
-  async cutBroken(): Promise<{ kept: number; cutBytes: number; object: Digest; why: string } | null> {
+  async cutBroken(decideFreeze: (cut: Omit<JournalCut, 'repaired'>) => string | null = () => null): Promise<JournalCut | null> {
     return this.#serialized(() =>
       this.#locked(async () => {
         let data: Buffer;
@@ -307,23 +420,37 @@ export class Journal {
           throw stateIo(error, `cannot read the journal ${this.file}`);
         }
         const scan = scanJournal(data, START);
-        if (scan.broken === null) {
+        const mark = readMarkOf(this.file);
+        const verified: JournalCursor = { end: scan.end, lastHash: scan.lastHash, lastSeq: scan.lastSeq };
+        const damage = markDamage(this.file, mark, verified, true);
+        if (scan.broken === null && damage === null) {
           this.#cursor = START;
           await this.#catchUp();
           return null;
         }
-        const { suspect } = scan.broken;
-        const keep: JournalCursor = suspect ?? { end: scan.end, lastHash: scan.lastHash, lastSeq: scan.lastSeq };
+        const keep: JournalCursor = scan.broken?.suspect ?? verified;
         const rest = data.subarray(keep.end);
-        const object = await this.#objects.put(rest);
-        await truncate(this.file, keep.end);
+        const cut = parseCut(rest);
+        const known = Math.max(keep.lastSeq, ...cut.entries.map((entry) => entry.seq));
+        const lost = mark.kind === 'mark' && mark.mark.seq > known ? { from: known + 1, to: mark.mark.seq } : null;
+        const reasons: string[] = [];
+        if (scan.broken !== null) reasons.push(scan.broken.suspect === null ? scan.broken.why : `${scan.broken.why}, so line ${scan.lastSeq} may have been edited`);
+        if (lost !== null) reasons.push(`entries ${lost.from}-${lost.to} were written (high-water mark) but are not in the journal any more`);
+        else if (damage !== null && (mark.kind === 'unreadable' || scan.broken === null)) reasons.push(damage);
+        const why = reasons.join('; ');
+        const object: Digest | null = rest.length > 0 ? await this.#objects.put(rest) : null;
+        if (rest.length > 0) await truncate(this.file, keep.end);
         this.#cursor = keep;
         const kept = scan.entries.slice(0, keep.lastSeq);
         if (kept.length > 0) this.#listener(kept);
-        const why = suspect === null ? scan.broken.why : `${scan.broken.why}, so line ${scan.lastSeq} may have been edited`;
         const range = keep.lastSeq === 0 ? 'kept no entries' : `kept entries 1-${keep.lastSeq}`;
-        await this.#write({ kind: 'journal-repaired', reason: `${why}; ${range}, moved the rest to quarantine`, cutBytes: rest.length, object, keptSeq: keep.lastSeq });
-        return { kept: keep.lastSeq, cutBytes: rest.length, object, why };
+        const moved = rest.length > 0 ? ', moved the rest to quarantine' : '';
+        const result = { kept: keep.lastSeq, cutBytes: rest.length, object, why, cut, lost, unknown: lost !== null || (damage !== null && scan.broken === null) };
+        // One entry records the cut and, when the removed part may have held one, the freeze: a
+        // crash can never leave the cut journaled without the freeze it carries.
+        const freeze = decideFreeze(result);
+        const repaired = await this.#write({ kind: 'journal-repaired', reason: `${why}; ${range}${moved}`, cutBytes: rest.length, object, keptSeq: keep.lastSeq, ...(freeze === null ? {} : { freeze }) }, true);
+        return { ...result, repaired };
       }),
     );
   }
