@@ -104,6 +104,7 @@ export class Guardian {
       options.mode,
       (why) => fail(new GuardError('LOCK_LOST', `lost the guardian lock of ${store.paths.missionDir}: ${why}`)),
       (why) => void store.append({ kind: 'lock-compromised', detail: why, recovered: true }).catch(fail),
+      options.crashAfter,
     );
     try {
       store.onEntries((entries) => {
