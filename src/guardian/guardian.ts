@@ -26,6 +26,7 @@ import { digestOf, type Digest, type Issue } from '../core/types.js';
 import { GuardError } from '../errors.js';
 import type { Profile } from '../profiles/profile.js';
 import { acquireGuardianLock, type GuardianLock } from '../store/guardian-lock.js';
+import { removeOrphanTemps } from '../store/orphan-temps.js';
 import { SENTINEL } from '../store/paths.js';
 import { watchMission, type MissionWatcher } from '../watch/mission-watcher.js';
 import { appendIfSize, compareAndSwap, listMissionFiles, readOrNull } from './file-io.js';
@@ -111,6 +112,7 @@ export class Guardian {
         options.onEntries(guardian.missionDir, entries);
         if (options.crashAfter !== undefined && entries.some((entry) => entry.kind === options.crashAfter)) process.kill(process.pid, 'SIGKILL');
       });
+      removeOrphanTemps(store.paths); // under the lock: what a killed guardian left behind
       await store.journal.sync();
       await store.append({ kind: 'guard-started', pid: process.pid, host: hostname(), profile: options.profile.name, mode: options.mode });
       guardian.#watcher = watchMission(store.paths.missionDir, (path) => guardian.#hint(path), fail);
