@@ -1,7 +1,8 @@
 // Seeded fault-injection trials (issue 9, "npm run test:faults"), shared by the small run inside
 // `npm test` (test/faults/faults.test.ts) and the full campaign (test/faults/campaign.ts). Every
 // trial is a pure function of its seed, prints it, and returns the invariants it found broken;
-// replay one with FAULT_SEED=<seed> FAULT_KILLS=1 (or FAULT_DAMAGES / FAULT_LOCKS) npm run test:faults.
+// replay one with FAULT_SEED=<seed> and that family's count alone (FAULT_KILLS=5 FAULT_DAMAGES=0
+// FAULT_LOCKS=0 replays a kill chain of 5 steps) npm run test:faults.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { replay } from '../../src/core/replay.js';
@@ -64,58 +65,70 @@ function badWrite(kind: (typeof BAD_WRITES)[number], mission: string): { path: s
   }
 }
 
+/** How many kill trials run one after another on one mission (each guardian start is the restart of the trial before). */
+export const CHAIN_STEPS = 5;
+
 /**
- * A guardian SIGKILLed at one journaled step of its reaction to a bad write (or at a random
- * moment after the write), then restarted. Afterwards: the file holds its last good version
- * (accepted, never the bad one), the mission is frozen and stays frozen across another restart
- * until `guard ack`, the journal verifies (chain and high-water mark), no guard temp is left.
+ * Guardian-kill trials, chained on one mission: each step starts a guardian with a failpoint (a
+ * SIGKILL right after journaling one kind, or at a random moment after the bad write), writes a
+ * bad version of a scheduling artifact, and lets the guardian die. The next step's guardian is the
+ * restart: once it has journaled its baseline (recovery runs before it), the bad version must be
+ * gone, the file must hold its last good (accepted) version, the mission must be frozen with its
+ * sentinel, and no guard temp file may be left. A last clean guardian checks the final step, then
+ * `guard ack` (sometimes) must unfreeze, and the journal must verify (chain and high-water mark).
+ * A guardian killed before its baseline (a kill point reached during recovery) is simply
+ * restarted: recovery from a crash in recovery is part of what is tested.
  */
-export async function guardianKillTrial(seed: number): Promise<TrialResult> {
+export async function guardianKillChain(seed: number, steps = CHAIN_STEPS): Promise<TrialResult[]> {
   const next = random(seed);
-  const point = pick(next, KILL_POINTS);
-  const write = pick(next, BAD_WRITES);
-  const viaRename = next() < 0.5;
-  const delayMs = Math.floor(next() * 40);
-  const ack = next() < 0.15;
-  const twice = next() < 0.25; // restart a second time (frozen stays frozen across restarts)
-  const name = `guardian-kill point=${point} write=${write}${viaRename ? ' (rename)' : ''}${point === 'random' ? ` delay=${delayMs}ms` : ''}${twice ? ' restarted twice' : ''}${ack ? ' then ack' : ''}`;
-  const result: TrialResult = { name, seed, violations: [], checked: ['accepted-kept', 'bad-removed', 'frozen-until-ack', 'journal-verifies', 'no-orphan-temps', 'trial-completed'] };
-  const fail = (invariant: Invariant, detail: string) => result.violations.push({ invariant, detail });
+  const plan = Array.from({ length: steps }, () => ({ point: pick(next, KILL_POINTS), write: pick(next, BAD_WRITES), viaRename: next() < 0.5, delayMs: Math.floor(next() * 40) }));
+  const ack = next() < 0.5;
+  const results: TrialResult[] = plan.map((step, index) => ({
+    name: `guardian-kill step=${index + 1}/${steps} point=${step.point} write=${step.write}${step.viaRename ? ' (rename)' : ''}${step.point === 'random' ? ` delay=${step.delayMs}ms` : ''}`,
+    seed,
+    violations: [],
+    checked: ['accepted-kept', 'bad-removed', 'frozen-until-ack', 'no-orphan-temps', 'trial-completed'],
+  }));
+  (results[results.length - 1] as TrialResult).checked.push('journal-verifies');
   const box = sandbox();
   const guards: GuardProcess[] = [];
+  let current = 0; // the step whose failures are being recorded
+  const fail = (invariant: Invariant, detail: string) => (results[current] as TrialResult).violations.push({ invariant, detail });
   try {
     createMission(box.mission, baseFeatures());
-    const env = point === 'random' ? box.env : { ...box.env, GUARD_CRASH_AFTER: point };
-    const first = spawnGuard(box, ['watch', box.mission, ...LOAD_TOLERANT], { env });
-    guards.push(first);
-    const exited = () => first.process.exitCode !== null || first.process.signalCode !== null;
-    await until(() => kinds(box, 'baseline').length > 0 || exited(), 'first baseline', TRIAL_DEADLINE_MS);
-    const goodBefore = new Map(replay(journal(box)).artifacts);
-    const bad = badWrite(write, box.mission);
-    const file = join(box.mission, bad.path);
-    if (viaRename) {
-      const temp = join(box.mission, `.${bad.path}.0123456789ab.tmp`);
-      writeFileSync(temp, bad.bytes);
-      renameSync(temp, file); // an LLM tool's way
-    } else writeFileSync(file, bad.bytes);
-    if (point === 'random') {
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
-      first.process.kill('SIGKILL');
-    } else {
-      // The kill point may not be reached (the reaction is done without it): stop the guard then.
-      await until(() => exited() || (kinds(box, 'scheduler-paused').length > 0 && kinds(box, 'restored').length > 0), 'crash or the whole reaction', TRIAL_DEADLINE_MS);
-      if (!exited()) first.process.kill('SIGKILL');
+    let previous: { bad: { path: string; bytes: string }; goodBefore: Map<string, { lastGood: string | null }> } | undefined;
+    for (const [index, step] of plan.entries()) {
+      current = index;
+      const env = step.point === 'random' ? box.env : { ...box.env, GUARD_CRASH_AFTER: step.point };
+      const guard = await startUntilBaseline(box, guards, env);
+      if (previous !== undefined) {
+        current = index - 1;
+        checkAfterRestart(box, previous.bad, previous.goodBefore, fail);
+        current = index;
+      }
+      const goodBefore = new Map(replay(journal(box)).artifacts);
+      const bad = badWrite(step.write, box.mission);
+      writeBad(box, bad, step.viaRename);
+      const exited = () => guard.process.exitCode !== null || guard.process.signalCode !== null;
+      if (step.point === 'random') {
+        await new Promise((resolve) => setTimeout(resolve, step.delayMs));
+        guard.process.kill('SIGKILL');
+      } else {
+        // The kill point may not come again (the mission is frozen already): kill it once the reaction is done.
+        const reacted = () => existsSync(join(box.mission, '.guard-frozen')) && !(existsSync(join(box.mission, bad.path)) && sha(readFileSync(join(box.mission, bad.path))) === sha(bad.bytes));
+        await until(() => exited() || reacted(), 'a crash or the whole reaction', TRIAL_DEADLINE_MS);
+        if (!exited()) guard.process.kill('SIGKILL');
+      }
+      await guard.done;
+      previous = { bad, goodBefore };
     }
-    await first.done;
-
-    await restart(box, guards);
-    checkAfterRestart(box, bad, goodBefore, fail);
-    if (twice) {
-      await restart(box, guards);
-      const status = await runGuard(box, ['status', '--mission', box.mission]);
-      if (status.code !== 3) fail('frozen-until-ack', `status after a second restart exited ${status.code}, not 3 (frozen)`);
-      if (!existsSync(join(box.mission, '.guard-frozen'))) fail('frozen-until-ack', 'the sentinel is gone after a second restart without guard ack');
-    }
+    current = steps - 1;
+    const final = await startUntilBaseline(box, guards, box.env);
+    if (previous !== undefined) checkAfterRestart(box, previous.bad, previous.goodBefore, fail);
+    const stopped = await stopGuard(final);
+    if (stopped.code !== 0 && stopped.code !== 3) fail('trial-completed', `the last guardian stopped with ${stopped.code}: ${stopped.stderr}`);
+    const status = await runGuard(box, ['status', '--mission', box.mission]);
+    if (status.code !== 3) fail('frozen-until-ack', `guard status exited ${status.code}, not 3 (frozen)`);
     if (ack) {
       const acked = await runGuard(box, ['ack', '--mission', box.mission, '--note', `fault trial ${seed}`]);
       if (acked.code !== 0) fail('frozen-until-ack', `guard ack exited ${acked.code}: ${acked.stdout}${acked.stderr}`);
@@ -129,18 +142,31 @@ export async function guardianKillTrial(seed: number): Promise<TrialResult> {
     await Promise.all(guards.map((guard) => guard.done));
     box.cleanup();
   }
-  return result;
+  return results;
 }
 
-// Start a guardian (no failpoint), wait for its baseline (recovery runs before it), stop it.
-async function restart(box: Sandbox, guards: GuardProcess[]): Promise<void> {
-  const before = kinds(box, 'baseline').length;
-  const guard = spawnGuard(box, ['watch', box.mission, ...LOAD_TOLERANT]);
-  guards.push(guard);
-  await until(() => kinds(box, 'baseline').length > before || guard.process.exitCode !== null, 'restart baseline', TRIAL_DEADLINE_MS);
-  if (guard.process.exitCode !== null) throw new Error(`the restarted guardian exited ${guard.process.exitCode}: ${guard.stderr()}`);
-  const stopped = await stopGuard(guard);
-  if (stopped.code !== 0 && stopped.code !== 3) throw new Error(`the restarted guardian stopped with ${stopped.code}: ${stopped.stderr}`); // 3: stopped while frozen
+function writeBad(box: Sandbox, bad: { path: string; bytes: string }, viaRename: boolean): void {
+  const file = join(box.mission, bad.path);
+  if (!viaRename) return writeFileSync(file, bad.bytes);
+  const temp = join(box.mission, `.${bad.path}.0123456789ab.tmp`);
+  writeFileSync(temp, bad.bytes);
+  renameSync(temp, file); // an LLM tool's way
+}
+
+// Start guardians (with `env`) until one journals its baseline; one killed at its failpoint
+// before that (a crash during recovery) is replaced by another with the same failpoint, then
+// without, so the chain always moves on.
+async function startUntilBaseline(box: Sandbox, guards: GuardProcess[], env: NodeJS.ProcessEnv): Promise<GuardProcess> {
+  for (let attempt = 0; ; attempt++) {
+    const before = kinds(box, 'baseline').length;
+    const guard = spawnGuard(box, ['watch', box.mission, ...LOAD_TOLERANT], { env: attempt < 2 ? env : box.env });
+    guards.push(guard);
+    await until(() => kinds(box, 'baseline').length > before || guard.process.exitCode !== null || guard.process.signalCode !== null, 'a guardian baseline', TRIAL_DEADLINE_MS);
+    if (kinds(box, 'baseline').length > before) return guard;
+    const ended = await guard.done;
+    if (ended.signal !== 'SIGKILL') throw new Error(`a guardian exited ${ended.code} before its baseline: ${ended.stderr}`);
+    if (attempt >= 3) throw new Error('no guardian reached its baseline');
+  }
 }
 
 function checkAfterRestart(box: Sandbox, bad: { path: string; bytes: string }, goodBefore: Map<string, { lastGood: string | null }>, fail: (invariant: Invariant, detail: string) => void): void {
@@ -324,19 +350,25 @@ export interface CampaignSummary {
 
 // Run the trials (seed, seed + 1, ... per family), `concurrency` at a time, logging each.
 export async function runCampaign(options: CampaignOptions): Promise<CampaignSummary> {
-  const jobs: Array<() => Promise<TrialResult>> = [];
-  for (let i = 0; i < options.kills; i++) jobs.push(() => guardianKillTrial(options.seed + i));
-  for (let i = 0; i < options.damages; i++) jobs.push(() => journalDamageTrial(options.seed + i, i % 4 === 0));
-  for (let i = 0; i < options.locks; i++) jobs.push(() => lockTakeoverTrial(options.seed + i));
+  type Job = () => Promise<TrialResult[]>;
+  const jobs: Job[] = [];
+  for (let i = 0, chain = 0; i < options.kills; i += CHAIN_STEPS, chain++) {
+    const steps = Math.min(CHAIN_STEPS, options.kills - i);
+    jobs.push(() => guardianKillChain(options.seed + chain, steps));
+  }
+  for (let i = 0; i < options.damages; i++) jobs.push(async () => [await journalDamageTrial(options.seed + i, i % 4 === 0)]);
+  for (let i = 0; i < options.locks; i++) jobs.push(async () => [await lockTakeoverTrial(options.seed + i)]);
+  const total = options.kills + options.damages + options.locks;
   const results: TrialResult[] = [];
   let index = 0;
   const worker = async () => {
     while (index < jobs.length) {
-      const job = jobs[index++] as () => Promise<TrialResult>;
-      const result = await job();
-      results.push(result);
-      const verdict = result.violations.length === 0 ? 'ok' : `VIOLATION ${result.violations.map((v) => `${v.invariant}: ${v.detail}`).join('; ')}`;
-      options.log(`trial ${results.length}/${jobs.length} seed=${result.seed} ${result.name}: ${verdict}`);
+      const job = jobs[index++] as Job;
+      for (const result of await job()) {
+        results.push(result);
+        const verdict = result.violations.length === 0 ? 'ok' : `VIOLATION ${result.violations.map((v) => `${v.invariant}: ${v.detail}`).join('; ')}`;
+        options.log(`trial ${results.length}/${total} seed=${result.seed} ${result.name}: ${verdict}`);
+      }
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, worker));
