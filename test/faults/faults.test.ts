@@ -13,7 +13,7 @@ test('fault trials (a small seeded share of npm run test:faults)', { timeout: 20
   const seed = campaignSeed(process.env);
   const log = (line: string) => process.stdout.write(`${line}\n`);
   log(`fault trials: FAULT_SEED=${seed}`);
-  const summary = await runCampaign({ seed, kills: 20, damages: 24, locks: 2, concurrency: 2, log });
+  const summary = await runCampaign({ seed, kills: 20, damages: 24, locks: 2, concurrency: 3, log });
   const failed = summary.results.filter((result) => result.violations.length > 0);
   assert.deepEqual(failed.map((result) => `seed=${result.seed} ${result.name}: ${result.violations.map((v) => `${v.invariant}: ${v.detail}`).join('; ')}`), []);
 });
