@@ -95,7 +95,7 @@ const FORMATTERS: FormatterTable = {
   'child-started': (e) => `child started (pid ${e.pid}): ${e.command.join(' ')}`,
   'child-exited': (e) => `child exited (${e.signal === null ? `code ${e.code}` : `signal ${e.signal}`})`,
   'lock-compromised': (e) => `guardian lock compromised (${e.detail})${e.recovered ? '; taken back' : ''}`,
-  'journal-repaired': (e) => `journal repaired: ${e.reason} (${e.cutBytes} bytes cut, kept as ${short(e.object)})`,
+  'journal-repaired': (e) => `journal repaired: ${e.reason} (${e.cutBytes} bytes cut, kept as ${short(e.object)})${e.freeze === undefined ? '' : `; stays frozen: ${e.freeze}`}`,
   'cross-check-failed': (e, c) => `${c.red('CROSS-CHECK FAILED')}: ${e.disagreements.map((d) => d.message).join('; ')}`,
   'mission-fault': (e, c) => `${c.red('MISSION FAULT')} ${e.path}: ${e.detail}`,
 };

@@ -31,7 +31,7 @@ export type EntryBody =
   | { kind: 'child-started'; pid: number; command: string[] }
   | { kind: 'child-exited'; code: number | null; signal: string | null }
   | { kind: 'lock-compromised'; detail: string; recovered: boolean }
-  | { kind: 'journal-repaired'; reason: string; cutBytes: number; object: Digest | null; keptSeq: number }
+  | { kind: 'journal-repaired'; reason: string; cutBytes: number; object: Digest | null; keptSeq: number; /** Set when the cut or lost part may have held a freeze: the mission stays frozen. */ freeze?: string }
   | { kind: 'cross-check-failed'; disagreements: Array<{ path: string; feature?: string; message: string }> }
   | { kind: 'mission-fault'; path: string; code: string; detail: string };
 

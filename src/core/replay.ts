@@ -67,6 +67,9 @@ export interface MissionState {
   counts: Map<string, number>;
 }
 
+/** The `path` of a freeze that a journal repair carried across: the journal, not an artifact. */
+export const JOURNAL_PATH = '(journal)';
+
 export function emptyState(): MissionState {
   return {
     seq: 0,
@@ -173,6 +176,10 @@ function applyEntry(state: MissionState, entry: JournalEntry): void {
     case 'frozen':
       if (state.freeze.kind === 'open') state.freeze = { kind: 'frozen', since: entry.at, incident: body.incident, path: body.path, reason: body.reason };
       return;
+    case 'journal-repaired':
+      // A repair that cut (or found lost) what may have held a freeze carries it across.
+      if (body.freeze !== undefined && state.freeze.kind === 'open') state.freeze = { kind: 'frozen', since: entry.at, incident: entry.seq, path: JOURNAL_PATH, reason: body.freeze };
+      return;
     case 'acknowledged':
       state.freeze = { kind: 'open' };
       for (const incident of state.incidents.values()) incident.open = false;
@@ -203,7 +210,6 @@ function applyEntry(state: MissionState, entry: JournalEntry): void {
     case 'child-started':
     case 'child-exited':
     case 'lock-compromised':
-    case 'journal-repaired':
     case 'cross-check-failed':
     case 'mission-fault':
       return;

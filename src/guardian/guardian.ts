@@ -26,6 +26,7 @@ import { GuardError } from '../errors.js';
 import type { Profile } from '../profiles/profile.js';
 import { readFileIdentity, readFileVersion, sameVersion, type FileIdentity } from '../store/file-bytes.js';
 import { acquireGuardianLock, type GuardianLock } from '../store/guardian-lock.js';
+import { removeOrphanTemps } from '../store/orphan-temps.js';
 import { SENTINEL } from '../store/paths.js';
 import { decideCompletion, isComplete, type CompletionLimits } from '../watch/completion.js';
 import { watchMission, type MissionWatcher } from '../watch/mission-watcher.js';
@@ -148,12 +149,14 @@ export class Guardian {
       options.mode,
       (why) => fail(new GuardError('LOCK_LOST', `lost the guardian lock of ${store.paths.missionDir}: ${why}`)),
       (why) => void store.append({ kind: 'lock-compromised', detail: why, recovered: true }).catch(fail),
+      options.crashAfter,
     );
     try {
       store.onEntries((entries) => {
         options.onEntries(guardian.missionDir, entries);
         if (options.crashAfter !== undefined && entries.some((entry) => entry.kind === options.crashAfter)) process.kill(process.pid, 'SIGKILL');
       });
+      removeOrphanTemps(store.paths); // under the lock: what a killed guardian left behind
       await store.journal.sync();
       await store.append({ kind: 'guard-started', pid: process.pid, host: hostname(), profile: options.profile.name, mode: options.mode });
       guardian.#watcher = watchMission(store.paths.missionDir, (path) => guardian.#hint(path), fail);

@@ -15,14 +15,22 @@ import { errnoOf } from '../errors.js';
 const RENAME_RETRIES = 5;
 const fsyncAsync = promisify(fsync);
 
-// The temp name droid's own tools use (`.<basename>.<12 hex>.tmp`), which watchers already ignore.
+// The guard's own temp siblings: droid's tool temp shape (`.<basename>.<12 hex>.tmp`), which
+// watchers already ignore, with `guard-<pid>-` before the hex, so that cleanup after a crash can
+// tell the guard's own from an agent's in-flight temp, and whether the process writing it lives.
 export function tempSiblingOf(file: string): string {
-  return join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  return join(dirname(file), `.${basename(file)}.guard-${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
 }
 
 // True for droid's and the guard's temp siblings: never artifacts, never judged.
 export function isTempSibling(name: string): boolean {
-  return /^\.[^/]+\.[0-9a-f]{12}\.tmp$/.test(basename(name));
+  return /^\.[^/]+\.(?:guard-\d+-)?[0-9a-f]{12}\.tmp$/.test(basename(name));
+}
+
+// The pid that made one of the guard's own temp siblings; undefined for any other name.
+export function guardTempOwner(name: string): number | undefined {
+  const match = /^\.[^/]+\.guard-(\d+)-[0-9a-f]{12}\.tmp$/.exec(basename(name));
+  return match === null ? undefined : Number(match[1]);
 }
 
 export interface AtomicWriteOptions {

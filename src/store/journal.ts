@@ -10,198 +10,56 @@
  *   lock; the cut bytes go to the object store and the cut itself is journaled.
  * - A bad line anywhere else, or a broken chain, is tampering or disk corruption: every read
  *   fails with JOURNAL_CORRUPT until `guard repair --journal`.
+ * - A missing tail leaves a valid chain, so each append also records a high-water mark outside
+ *   the journal (store/journal-mark.ts), and every read from the start checks the journal still
+ *   reaches it: a journal cut back at a line boundary, emptied or deleted is JOURNAL_CORRUPT too.
  * - An append uses synchronous system calls (lock, read the tail, write, fsync, unlock): each is
  *   microseconds, while a round trip through libuv's thread pool per call cost twice the whole
  *   append, and the guardian's reaction to a bad write waits on it. Whole-journal reads
  *   (`foldJournal`) stay asynchronous and chunked.
  */
-import { hash } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
-import { mkdir, open, readFile, truncate } from 'node:fs/promises';
+import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { mkdir, readFile, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { ENTRY_KINDS, GENESIS_PREV, type EntryBody, type JournalEntry } from '../core/entries.js';
-import { shellQuote } from '../core/freeze.js';
+import type { EntryBody, JournalEntry } from '../core/entries.js';
 import type { Digest } from '../core/types.js';
-import { errnoOf, GuardError, isGuardError } from '../errors.js';
+import { errnoOf, GuardError } from '../errors.js';
+import { lineStartBefore, markDamage, resetMark, writeMark } from './journal-mark.js';
+import { corrupt, hashLine, parseEntry, readJournal, readMarkOf, scanJournal, START, stateIo, type JournalCursor, type JournalRead } from './journal-read.js';
 import type { ObjectStore } from './objects.js';
 
-/** The result of reading a journal from some offset: verified entries and where they end. */
-export interface JournalRead {
-  entries: JournalEntry[];
-  /** Byte offset just past the last complete, verified line. */
-  end: number;
-  lastHash: string;
-  lastSeq: number;
-  /** Bytes after `end` that do not form a complete entry (a torn tail), if any. */
-  torn: Buffer | null;
+// The readers live in journal-read.ts; importers of the journal get both from here.
+export * from './journal-read.js';
+
+/** What `guard repair --journal` cut, lost and kept. */
+export interface JournalCut {
+  /** Entries 1..kept stay. */
+  kept: number;
+  why: string;
+  cutBytes: number;
+  /** Where the cut bytes are kept (null: nothing was cut, the entries were already gone). */
+  object: Digest | null;
+  /** The cut lines that still parse as entries, and how many did not. */
+  cut: { entries: JournalEntry[]; unreadable: number };
+  /** Entries the high-water mark says were written that are neither kept nor cut (bytes gone). */
+  lost: { from: number; to: number } | null;
+  /** Whether entries went missing unseen (lost, or rewritten): what they recorded is unknown. */
+  unknown: boolean;
+  /** The `journal-repaired` entry. */
+  repaired: JournalEntry;
 }
 
-/** Where a verified prefix of a journal ends: lets a reader continue without re-reading. */
-export interface JournalCursor {
-  end: number;
-  lastHash: string;
-  lastSeq: number;
-}
-
-export const START: JournalCursor = { end: 0, lastHash: GENESIS_PREV, lastSeq: 0 };
-
-// sha256 of one line's bytes, without its newline: the `prev` of the next entry.
-export function hashLine(line: Uint8Array | string): string {
-  return hash('sha256', line, 'hex'); // one-shot: twice as fast as createHash on short lines
-}
-
-// Read and verify entries after `from`. Throws JOURNAL_CORRUPT on a bad middle line or chain.
-// Synchronous, like an append (see the theory above): it mostly reads what other processes added.
-export async function readJournal(file: string, from: JournalCursor = START): Promise<JournalRead> {
-  let data: Buffer;
-  try {
-    const fd = openSync(file, 'r');
-    try {
-      const { size } = fstatSync(fd);
-      if (size < from.end) throw corrupt(file, `the journal is shorter (${size} bytes) than its verified prefix (${from.end} bytes)`);
-      data = Buffer.alloc(size - from.end);
-      readSync(fd, data, 0, data.length, from.end);
-    } finally {
-      closeSync(fd);
-    }
-  } catch (error) {
-    if (errnoOf(error) === 'ENOENT') return { entries: [], ...from, torn: null };
-    throw stateIo(error, `cannot read the journal ${file}`);
-  }
-  return parseJournal(data, from, file);
-}
-
-const KNOWN_KINDS: ReadonlySet<string> = new Set(ENTRY_KINDS);
-
-// Verify a chunk of journal bytes that starts right after `from`.
-export function parseJournal(data: Buffer, from: JournalCursor, file: string): JournalRead {
-  const read = scanJournal(data, from);
-  if (read.broken !== null) throw corrupt(file, read.broken.why);
-  const unknown = read.entries.find((entry) => !KNOWN_KINDS.has(entry.kind));
-  if (unknown !== undefined) {
-    throw new GuardError('STATE_IO', `journal ${file} line ${unknown.seq} is a "${unknown.kind}" entry, which this version of mission guard does not know (a newer guard wrote it?); the journal is intact, but this guard cannot act on it: upgrade mission guard`);
-  }
-  return read;
-}
-
-/** Small enough that a chunk's entries die young (measured: 16 MB chunks spend 3x longer in GC). */
-const FOLD_CHUNK_BYTES = 1024 * 1024;
-
-/**
- * Verify entries after `from` like readJournal (same checks, same errors), but chunk by chunk,
- * handing each verified batch to `onEntries` instead of keeping it: folding a million-entry
- * journal into state must not hold a million entries at once (the GC cost doubles the replay).
- */
-export async function foldJournal(file: string, from: JournalCursor, onEntries: (entries: JournalEntry[]) => void): Promise<Omit<JournalRead, 'entries'>> {
-  let handle;
-  try {
-    handle = await open(file, 'r');
-  } catch (error) {
-    if (errnoOf(error) === 'ENOENT') return { ...from, torn: null };
-    throw stateIo(error, `cannot read the journal ${file}`);
-  }
-  try {
-    const { size } = await handle.stat();
-    if (size < from.end) throw corrupt(file, `the journal is shorter (${size} bytes) than its verified prefix (${from.end} bytes)`);
-    let cursor = from;
-    let carry = Buffer.alloc(0);
-    for (let position = from.end; position < size; ) {
-      const chunk = Buffer.allocUnsafe(carry.length + Math.min(FOLD_CHUNK_BYTES, size - position));
-      carry.copy(chunk);
-      const { bytesRead } = await handle.read(chunk, carry.length, chunk.length - carry.length, position);
-      if (bytesRead === 0) break;
-      position += bytesRead;
-      const data = chunk.subarray(0, carry.length + bytesRead);
-      const atEnd = position >= size;
-      const cut = atEnd ? data.length : data.lastIndexOf(0x0a) + 1;
-      const read = parseJournal(data.subarray(0, cut), cursor, file);
-      if (read.entries.length > 0) onEntries(read.entries);
-      cursor = { end: read.end, lastHash: read.lastHash, lastSeq: read.lastSeq };
-      // A chunk ends on a newline, so an unparsable last line with more bytes after it is a bad
-      // line in the middle, exactly as readJournal would find it.
-      if (read.torn !== null && !atEnd) throw corrupt(file, `line ${cursor.lastSeq + 1} is not a journal entry`);
-      if (read.torn !== null) return { ...cursor, torn: Buffer.from(read.torn) };
-      carry = data.subarray(cut);
-    }
-    return { ...cursor, torn: carry.length > 0 ? Buffer.from(carry) : null }; // the file shrank while read
-  } catch (error) {
-    throw stateIo(error, `cannot read the journal ${file}`);
-  } finally {
-    await handle.close();
-  }
-}
-
-/**
- * A verified prefix, and where and why verification stopped in the middle (null: it did not).
- * `suspect` is the cursor before the last verified line when the break is a prev-hash mismatch:
- * a hash chain shows an edited line only at the line after it, so that last line is not trusted.
- */
-export interface JournalScan extends JournalRead {
-  broken: { offset: number; seq: number; why: string; suspect: JournalCursor | null } | null;
-}
-
-// Verify as far as the chain holds. A torn last line is `torn`; a bad line before the end is `broken`.
-export function scanJournal(data: Buffer, from: JournalCursor): JournalScan {
+// The lines of a cut journal part, read as far as each still parses.
+function parseCut(rest: Buffer): JournalCut['cut'] {
   const entries: JournalEntry[] = [];
-  let { lastHash, lastSeq } = from;
-  let offset = 0;
-  let beforeLast: JournalCursor | null = null;
-  while (offset < data.length) {
-    const newline = data.indexOf(0x0a, offset);
-    const line = data.subarray(offset, newline === -1 ? data.length : newline);
-    const entry = newline === -1 ? undefined : parseEntry(line);
-    if (entry === undefined || entry.seq !== lastSeq + 1 || entry.prev !== lastHash) {
-      const isLast = newline === -1 || newline === data.length - 1;
-      if (isLast && (entry === undefined || newline === -1)) {
-        return { entries, end: from.end + offset, lastHash, lastSeq, torn: data.subarray(offset), broken: null };
-      }
-      const chainMismatch = entry !== undefined && entry.seq === lastSeq + 1;
-      const why = entry === undefined ? 'is not a journal entry' : chainMismatch ? 'does not chain to the line before it (prev hash mismatch)' : `has seq ${entry.seq}, expected ${lastSeq + 1}`;
-      const suspect = chainMismatch ? beforeLast : null;
-      return { entries, end: from.end + offset, lastHash, lastSeq, torn: null, broken: { offset: from.end + offset, seq: lastSeq + 1, why: `line ${lastSeq + 1} ${why}`, suspect } };
-    }
-    beforeLast = { end: from.end + offset, lastHash, lastSeq };
-    entries.push(entry);
-    lastHash = hashLine(line);
-    lastSeq = entry.seq;
-    offset = newline + 1;
+  let unreadable = 0;
+  for (const line of rest.toString('utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    const entry = parseEntry(Buffer.from(line));
+    if (entry === undefined) unreadable++;
+    else entries.push(entry);
   }
-  return { entries, end: from.end + offset, lastHash, lastSeq, torn: null, broken: null };
-}
-
-function parseEntry(line: Buffer): JournalEntry | undefined {
-  try {
-    const value = JSON.parse(line.toString('utf8')) as Partial<JournalEntry>;
-    if (value === null || typeof value !== 'object' || value.v !== 1 || typeof value.seq !== 'number' || typeof value.prev !== 'string' || typeof value.kind !== 'string') return undefined;
-    return value as JournalEntry;
-  } catch {
-    return undefined;
-  }
-}
-
-// A system error on guard state is STATE_IO (exit 74), not a bug; GuardErrors pass through.
-function stateIo(error: unknown, what: string): unknown {
-  if (isGuardError(error) || errnoOf(error) === undefined) return error;
-  return new GuardError('STATE_IO', `${what}: ${(error as Error).message}`, { cause: error });
-}
-
-function corrupt(file: string, detail: string): GuardError {
-  return new GuardError('JOURNAL_CORRUPT', `the journal ${file} is damaged: ${detail}. The guard will not act on this mission until it is repaired: ${repairCommand()}`);
-}
-
-// The command that repairs a damaged journal, naming the mission when the caller knows it.
-function repairCommand(missionDir?: string): string {
-  return missionDir === undefined ? 'guard repair --journal' : `guard repair --mission ${shellQuote(missionDir)} --journal`;
-}
-
-/** `work`, with the repair command a JOURNAL_CORRUPT from it names completed with `missionDir`. */
-export async function namingMission<T>(missionDir: string, work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (error) {
-    if (!isGuardError(error) || error.code !== 'JOURNAL_CORRUPT') throw error;
-    throw new GuardError('JOURNAL_CORRUPT', error.message.replace(repairCommand(), repairCommand(missionDir)), { cause: error });
-  }
+  return { entries, unreadable };
 }
 
 /** Called with every entry the journal learns about, in `seq` order: its own and other processes'. */
@@ -239,7 +97,12 @@ export class Journal {
     // Verify without the lock first: a long journal takes seconds, and a lock held that long is
     // broken as stale by the next process. Under the lock only the rest, and a torn tail.
     await this.sync();
-    await this.#serialized(() => this.#locked(async () => this.#catchUp()));
+    await this.#serialized(() =>
+      this.#locked(async () => {
+        await this.#catchUp();
+        await this.#seedMark();
+      }),
+    );
   }
 
   // Deliver entries other processes appended since we last looked; no lock needed to read.
@@ -269,7 +132,9 @@ export class Journal {
     );
   }
 
-  async #write(body: EntryBody): Promise<JournalEntry> {
+  // `resetMark`: the mark is reset to this entry (a repair), not checked against the journal.
+  async #write(body: EntryBody, resetting = false): Promise<JournalEntry> {
+    const gen = this.#markGeneration(resetting);
     const entry = { v: 1, seq: this.#cursor.lastSeq + 1, at: this.#now().toISOString(), prev: this.#cursor.lastHash, ...body } as JournalEntry;
     const line = Buffer.from(JSON.stringify(entry));
     try {
@@ -287,17 +152,49 @@ export class Journal {
     } catch (error) {
       throw stateIo(error, `cannot append to the journal ${this.file}`);
     }
-    this.#cursor = { end: this.#cursor.end + line.length + 1, lastHash: hashLine(line), lastSeq: entry.seq };
+    const start = this.#cursor.end;
+    this.#cursor = { end: start + line.length + 1, lastHash: hashLine(line), lastSeq: entry.seq };
+    const mark = { gen: gen + 1, seq: entry.seq, start, end: this.#cursor.end, hash: this.#cursor.lastHash };
+    try {
+      await (resetting ? resetMark(this.file, mark) : writeMark(this.file, mark));
+    } catch {
+      // The entry is durable; a mark that lags behind it is allowed (journal-mark.ts).
+    }
     this.#listener([entry]);
     return entry;
   }
 
+  // Under the lock, before an append: the generation of the current high-water mark, after
+  // checking the journal still reaches it (never append to a journal that lost its tail).
+  #markGeneration(resetting: boolean): number {
+    const read = readMarkOf(this.file);
+    if (read.kind === 'mark') {
+      const { mark } = read;
+      const behind = mark.seq > this.#cursor.lastSeq || (mark.seq === this.#cursor.lastSeq && mark.hash !== this.#cursor.lastHash);
+      if (behind && !resetting) throw corrupt(this.file, markDamage(this.file, read, this.#cursor, existsSync(this.file)) ?? `the journal does not reach its high-water mark (entry ${mark.seq})`);
+      return mark.gen;
+    }
+    if (read.kind === 'unreadable' && !resetting) throw corrupt(this.file, markDamage(this.file, read, this.#cursor, true) as string);
+    return 0;
+  }
+
+  // Under the lock, after a full read: give a journal written before marks existed its mark.
+  async #seedMark(): Promise<void> {
+    if (this.#cursor.lastSeq === 0 || readMarkOf(this.file).kind !== 'none') return;
+    const { end, lastHash: hash, lastSeq: seq } = this.#cursor;
+    try {
+      await writeMark(this.file, { gen: 1, seq, start: lineStartBefore(this.file, end), end, hash });
+    } catch (error) {
+      throw stateIo(error, `cannot write the high-water mark of the journal ${this.file}`);
+    }
+  }
+
   /**
    * `guard repair --journal`: keep the verified prefix, move everything after it to quarantine
-   * (an object), and journal the cut. Returns null when the chain was intact (a torn tail, if
-   * any, is repaired the usual way).
+   * (an object), reset the high-water mark, and journal the cut. Returns null when the journal
+   * was intact (a torn tail, if any, is repaired the usual way).
    */
-  async cutBroken(): Promise<{ kept: number; cutBytes: number; object: Digest; why: string } | null> {
+  async cutBroken(decideFreeze: (cut: Omit<JournalCut, 'repaired'>) => string | null = () => null): Promise<JournalCut | null> {
     return this.#serialized(() =>
       this.#locked(async () => {
         let data: Buffer;
@@ -307,23 +204,37 @@ export class Journal {
           throw stateIo(error, `cannot read the journal ${this.file}`);
         }
         const scan = scanJournal(data, START);
-        if (scan.broken === null) {
+        const mark = readMarkOf(this.file);
+        const verified: JournalCursor = { end: scan.end, lastHash: scan.lastHash, lastSeq: scan.lastSeq };
+        const damage = markDamage(this.file, mark, verified, true);
+        if (scan.broken === null && damage === null) {
           this.#cursor = START;
           await this.#catchUp();
           return null;
         }
-        const { suspect } = scan.broken;
-        const keep: JournalCursor = suspect ?? { end: scan.end, lastHash: scan.lastHash, lastSeq: scan.lastSeq };
+        const keep: JournalCursor = scan.broken?.suspect ?? verified;
         const rest = data.subarray(keep.end);
-        const object = await this.#objects.put(rest);
-        await truncate(this.file, keep.end);
+        const cut = parseCut(rest);
+        const known = Math.max(keep.lastSeq, ...cut.entries.map((entry) => entry.seq));
+        const lost = mark.kind === 'mark' && mark.mark.seq > known ? { from: known + 1, to: mark.mark.seq } : null;
+        const reasons: string[] = [];
+        if (scan.broken !== null) reasons.push(scan.broken.suspect === null ? scan.broken.why : `${scan.broken.why}, so line ${scan.lastSeq} may have been edited`);
+        if (lost !== null) reasons.push(`entries ${lost.from}-${lost.to} were written (high-water mark) but are not in the journal any more`);
+        else if (damage !== null && (mark.kind === 'unreadable' || scan.broken === null)) reasons.push(damage);
+        const why = reasons.join('; ');
+        const object: Digest | null = rest.length > 0 ? await this.#objects.put(rest) : null;
+        if (rest.length > 0) await truncate(this.file, keep.end);
         this.#cursor = keep;
         const kept = scan.entries.slice(0, keep.lastSeq);
         if (kept.length > 0) this.#listener(kept);
-        const why = suspect === null ? scan.broken.why : `${scan.broken.why}, so line ${scan.lastSeq} may have been edited`;
         const range = keep.lastSeq === 0 ? 'kept no entries' : `kept entries 1-${keep.lastSeq}`;
-        await this.#write({ kind: 'journal-repaired', reason: `${why}; ${range}, moved the rest to quarantine`, cutBytes: rest.length, object, keptSeq: keep.lastSeq });
-        return { kept: keep.lastSeq, cutBytes: rest.length, object, why };
+        const moved = rest.length > 0 ? ', moved the rest to quarantine' : '';
+        const result = { kept: keep.lastSeq, cutBytes: rest.length, object, why, cut, lost, unknown: lost !== null || (damage !== null && scan.broken === null) };
+        // One entry records the cut and, when the removed part may have held one, the freeze: a
+        // crash can never leave the cut journaled without the freeze it carries.
+        const freeze = decideFreeze(result);
+        const repaired = await this.#write({ kind: 'journal-repaired', reason: `${why}; ${range}${moved}`, cutBytes: rest.length, object, keptSeq: keep.lastSeq, ...(freeze === null ? {} : { freeze }) }, true);
+        return { ...result, repaired };
       }),
     );
   }

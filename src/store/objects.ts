@@ -51,7 +51,7 @@ export class ObjectStore {
       await fsyncDir(dirname(dir));
       if (dir === made || dirname(dir) === dir) break;
     }
-    const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+    const temp = `${file}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`; // the pid: see objectTempOwner
     await writeDurably(temp, encoded);
     try {
       linkSync(temp, file);
@@ -133,6 +133,14 @@ export class ObjectStore {
       throw new GuardError('STATE_IO', `snapshot ${digest.slice(0, 12)} is damaged: ${(error as Error).message}`);
     }
   }
+}
+
+// The pid that made an object's temp file (a crash leaves it: store/orphan-temps.ts), 'unnamed'
+// for one from a guard that did not name it, undefined for anything that is not an object temp.
+export function objectTempOwner(name: string): number | 'unnamed' | undefined {
+  const match = /^[0-9a-f]{62}\.(?:(\d+)-)?[0-9a-f]{12}\.tmp$/.exec(name);
+  if (match === null) return undefined;
+  return match[1] === undefined ? 'unnamed' : Number(match[1]);
 }
 
 function frame(header: Header, body: Uint8Array): Buffer {

@@ -61,7 +61,7 @@ describe('guard repair --journal', () => {
     const status = await runGuard(box, ['status', '--mission', box.mission]);
     assert.equal(status.code, 74, 'fail closed on a broken chain');
     assert.match(status.stderr, /guard repair --mission \S+ --journal/);
-    const broken = await guardJson<{ consistent: boolean; disagreements: Array<{ code: string; command: string }> }>(box, ['verify', '--mission', box.mission], 1);
+    const broken = await guardJson<{ consistent: boolean; disagreements: Array<{ code: string; command: string }> }>(box, ['verify', '--mission', box.mission], 74);
     assert.equal(broken.doc.consistent, false);
     assert.equal(broken.doc.disagreements[0]?.code, 'journal-broken');
     assert.match(broken.doc.disagreements[0]?.command ?? '', /guard repair --mission \S+ --journal/);

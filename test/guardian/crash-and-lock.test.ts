@@ -71,6 +71,7 @@ describe('the guardian lock', () => {
     const lockDir = statePaths(box).guardianLock;
     rmSync(lockDir, { recursive: true });
     mkdirSync(lockDir);
+    writeFileSync(`${lockDir}.starting-${process.pid}`, ''); // its intent file: the starter is alive (this test process)
     const third = await runGuard(box, ['watch', box.mission]);
     assert.equal(third.code, 4, third.stdout + third.stderr);
     assert.match(third.stderr, /already guarded by another guardian \(starting up\)/);

@@ -187,6 +187,7 @@ describe('cutBroken (guard repair --journal)', () => {
       assert.equal(cut.kept, kept);
       const after = readFileSync(file);
       assert.equal(after.subarray(0, keptBytes.length).equals(keptBytes), true);
+      assert.ok(cut.object !== null);
       const quarantined = await new ObjectStore(objectsDir).get(cut.object);
       assert.equal(Buffer.from(quarantined).equals(damaged.subarray(keptBytes.length)), true, 'the cut bytes are kept in objects/');
       const entries = assertChained();

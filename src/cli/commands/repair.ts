@@ -12,13 +12,10 @@ import { EXIT, GuardError } from '../../errors.js';
 import { readOrNull } from '../../guardian/file-io.js';
 import { summaryArtifact } from '../../guardian/inspect.js';
 import { MissionStore } from '../../guardian/mission-store.js';
-import { isAlive, readOwner } from '../../store/guardian-lock.js';
-import { Journal } from '../../store/journal.js';
-import { ObjectStore } from '../../store/objects.js';
-import { missionStatePaths } from '../../store/paths.js';
 import { defineCommand, jsonOption, missionOption, type Context } from '../command.js';
 import { profileFor, profileOptions, resolveMissionDir } from '../mission.js';
 import { rebuild } from './repair-rebuild.js';
+import { repairJournal } from './repair-journal.js';
 import { restoreSnapshot, whoAmI } from './restore.js';
 import { confirmHuman, humanOption } from '../human.js';
 
@@ -98,28 +95,3 @@ async function featureIds(store: MissionStore, summary: { path: string; spec: Ar
   return new Set(itemsOf(parsed.value, selector).map((item) => item.key));
 }
 
-// Keep the verified prefix of a broken journal; the rest goes to quarantine, nothing is deleted.
-async function repairJournal(ctx: Context, values: Values): Promise<number> {
-  const dir = resolveMissionDir(ctx, values.mission);
-  const paths = missionStatePaths(ctx.guardHome, dir);
-  const owner = readOwner(`${paths.guardianLock}.owner.json`);
-  if (owner !== undefined && isAlive(owner.pid)) {
-    throw new GuardError('LOCK_HELD', `a guardian (pid ${owner.pid}) is running on ${paths.missionDir}; stop it before repairing the journal`);
-  }
-  const cut = await new Journal(paths.journal, new ObjectStore(paths.objects)).cutBroken();
-  const mission = shellQuote(paths.missionDir);
-  if (cut === null) {
-    if (values.json === true) ctx.print.json({ repaired: false, intact: true });
-    else ctx.print.out(`the journal of ${paths.missionDir} is intact; nothing to repair`);
-    return EXIT.ok;
-  }
-  const store = await MissionStore.open(ctx.guardHome, dir, profileFor(ctx, dir, values));
-  const reason = values.reason?.trim() || cut.why;
-  await store.append({ kind: 'repaired', action: 'journal', digest: cut.object, who: whoAmI(ctx), reason });
-  if (values.json === true) ctx.print.json({ repaired: true, kept: cut.kept, cutBytes: cut.cutBytes, quarantined: cut.object });
-  else {
-    ctx.print.out(`journal repaired: ${cut.why}. ${cut.kept === 0 ? 'Kept no entries' : `Kept entries 1-${cut.kept}`}; the ${cut.cutBytes} bytes after them are in quarantine as ${cut.object.slice(0, 12)} (guard show --mission ${mission} ${cut.object.slice(0, 12)}).`);
-    ctx.print.out(`next: guard verify --mission ${mission}`);
-  }
-  return EXIT.ok;
-}

@@ -1,5 +1,6 @@
 // guard verify: the journal chain, then every cross-check between the journal and the mission
-// files. Exit 0 when consistent, 1 with one line per disagreement and the command that fixes it.
+// files. Exit 0 when consistent, 1 with one line per disagreement and the command that fixes it,
+// 74 when the journal itself is damaged (the report names `guard repair --journal`).
 import { EXIT, isGuardError } from '../../errors.js';
 import { fixCommand } from '../../guardian/inspect.js';
 import type { Disagreement } from '../../core/plan.js';
@@ -22,7 +23,8 @@ export const verifyCommand = defineCommand({
     } catch (error) {
       if (!isGuardError(error) || error.code !== 'JOURNAL_CORRUPT') throw error;
       found = [{ code: 'journal-broken', severity: 'error', path: '(journal)', message: error.message, fix: ['repair', '--journal'] }];
-      return report(ctx, values.json === true, dir, undefined, found);
+      report(ctx, values.json === true, dir, undefined, found);
+      return EXIT.stateIo; // the guard's own state is damaged: fail closed, like every other command
     }
     return report(ctx, values.json === true, view.paths.missionDir, view, found);
   },
