@@ -316,12 +316,12 @@ export class Guardian {
     const readAt = performance.now();
     const events = this.#events.get(path) ?? 0;
     const version = readFileVersion(this.#abs(path));
+    this.#reactions.cleared(path); // it could be read: a fault of it from now on is a new one
     const bytes = version?.bytes ?? null;
     const digest = bytes === null ? null : digestOf(bytes);
     const before = this.#seen.get(path);
     const replaced = version !== null && before != null && before.ino !== version.ino;
     this.#seen.set(path, version === null ? null : { ino: version.ino, size: version.size, mtimeMs: version.mtimeMs });
-    this.#reactions.cleared(path);
     if (this.#reactions.isKnown(path, digest)) return this.#forget(path);
     await this.store.journal.sync(); // a `guard write` or `guard ack` from another process?
     if (this.#reactions.isKnown(path, digest)) return this.#forget(path);
