@@ -9,14 +9,13 @@
  *   sees the file change back already sees the mission frozen.
  * - Every write to a mission file runs in that path's queue (no check of the path runs in
  *   between) and acts on what is on disk at that moment: a restore compares the bytes and waits
- *   until nobody holds the file open for writing; a pause line is appended only over exactly last
- *   good and checked after it landed. What the guard did not judge bad it never removes.
+ *   until nobody holds the file open for writing; pausing droid is in pause.ts. What the guard
+ *   did not judge bad it never removes.
  * - An append-only log keeps its valid new lines: only the bad ones are cut (src/core/salvage.ts).
  */
 import { lstatSync, renameSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { WriteSource } from '../core/entries.js';
-import { endsWithGuardPause, pausedLogLine, pausedStateText, sentinelText, type Frozen } from '../core/freeze.js';
+import { sentinelText, type Frozen } from '../core/freeze.js';
 import type { ArtifactSpec } from '../core/judge.js';
 import { openIncidents, type Incident } from '../core/replay.js';
 import { salvageLog } from '../core/salvage.js';
@@ -25,8 +24,9 @@ import { SENTINEL } from '../store/paths.js';
 import type { CompletionLimits } from '../watch/completion.js';
 import { probeWriters } from '../watch/open-writers.js';
 import { readBytesOrNull } from '../store/file-bytes.js';
-import { appendIfSize, compareAndSwap, truncateIfExactly, type SwapResult } from './file-io.js';
+import { compareAndSwap, truncateIfExactly, type SwapResult } from './file-io.js';
 import type { MissionStore } from './mission-store.js';
+import { journalOwn, pauseScheduler, unjournalOwn } from './pause.js';
 
 /** A writer that kept a rejected version open past the bound. */
 export type Stuck = { pid: number; heldMs: number };
@@ -60,9 +60,6 @@ export interface ReactionHost {
   /** A reaction failed: the guardian decides whether it is the mission's fault or its own. */
   fault: (error: unknown, path: string | undefined) => void;
 }
-
-/** How often a pause line or a paused state.json is tried again when droid wrote first. */
-const PAUSE_ATTEMPTS = 5;
 
 export class Reactions {
   readonly #host: ReactionHost;
@@ -196,10 +193,10 @@ export class Reactions {
     const good = await store.lastGood(path, spec);
     const salvage = salvageLog(spec, good, bytes);
     const kept = salvage !== undefined && good !== undefined && salvage.kept.length > good.bytes.length ? Buffer.from(salvage.kept) : (await this.#approvedSince(path, spec, rejected));
-    if (kept !== undefined && (await this.#journalOwn(path, spec, kept, 'restore'))) {
+    if (kept !== undefined && (await journalOwn(store, path, spec, kept, 'restore'))) {
       const result = await this.#untilFree(path, (free) => compareAndSwap(this.#abs(path), rejected, kept, { free }));
       if (result.swapped) return void (await store.append({ kind: 'restored', path, incident, digest: digestOf(kept), replaced: rejected }));
-      await this.#unjournalOwn(path, spec, good);
+      await unjournalOwn(store, path, spec, good);
       return this.#skipped(path, incident, result);
     }
     const target = good?.bytes ?? null;
@@ -245,74 +242,9 @@ export class Reactions {
     }
   }
 
-  // droid: state.json -> paused and a mission_paused line, both judged and journaled first;
-  // each only where it is not already so.
-  async pauseScheduler(incident: number): Promise<void> {
-    const reason = this.#store.state.freeze.kind === 'frozen' ? this.#store.state.freeze.reason : 'mission frozen';
-    const now = this.#host.now();
-    const done: string[] = [];
-    if (await this.#pauseWrite('state.json', (doc) => pausedStateText(doc, now), (good, bytes) => compareAndSwap(this.#abs('state.json'), good.digest, bytes, { free: () => probeWriters(this.#abs('state.json')).kind !== 'held' }))) {
-      done.push('state.json set to paused');
-    }
-    // One line per pause: none when the log already ends with ours (a restart while frozen), one
-    // when a crash came between the two writes or droid went on writing.
-    const line = (_doc: unknown, good: Buffer) => {
-      const text = good.toString('utf8');
-      if (endsWithGuardPause(text)) return undefined;
-      return `${text}${text.length > 0 && !text.endsWith('\n') ? '\n' : ''}${pausedLogLine(reason, now)}`;
-    };
-    if (await this.#pauseWrite('progress_log.jsonl', line, (good, bytes) => appendIfSize(this.#abs('progress_log.jsonl'), good.bytes.length, bytes.subarray(good.bytes.length)).then((swapped) => ({ swapped, found: null })))) {
-      done.push('mission_paused appended to progress_log.jsonl');
-    }
-    if (done.length > 0) await this.#store.append({ kind: 'scheduler-paused', incident, how: done.join('; ') });
-  }
-
-  // One of the guard's own writes, in the path's queue: over exactly last good, judged and
-  // journaled first, then landed and read back. When droid wrote first (or in between), its
-  // version is judged before the next attempt; what droid wrote is never removed.
-  async #pauseWrite(path: string, make: (doc: unknown, good: Buffer) => string | undefined, land: (good: { digest: Digest; bytes: Buffer }, bytes: Buffer) => Promise<{ swapped: boolean }>): Promise<boolean> {
-    const spec = this.#store.specOf(path);
-    if (spec === undefined) return false;
-    for (let attempt = 1; attempt <= PAUSE_ATTEMPTS; attempt++) {
-      const outcome = await this.#host.inQueue(path, async (): Promise<'done' | 'unchanged' | 'again' | 'none'> => {
-        const good = await this.#store.lastGood(path, spec);
-        if (good === undefined) return 'none';
-        const onDisk = readBytesOrNull(this.#abs(path));
-        if (onDisk === null) return 'none';
-        if (digestOf(onDisk) !== good.digest) {
-          await this.#host.check(path); // droid wrote meanwhile: judge its version first
-          return 'again';
-        }
-        const text = make(good.doc, good.bytes);
-        if (text === undefined) return 'unchanged';
-        const bytes = Buffer.from(text);
-        if (!(await this.#journalOwn(path, spec, bytes, 'freeze'))) return 'again';
-        const landed = await land(good, bytes);
-        const after = readBytesOrNull(this.#abs(path));
-        if (landed.swapped && after !== null && after.equals(bytes)) return 'done';
-        // Ours did not land, or droid's landed beside it: last good is again the version droid
-        // wrote over, and whatever is on disk now is judged against that.
-        await this.#unjournalOwn(path, spec, good);
-        await this.#host.check(path);
-        return landed.swapped ? 'done' : 'again';
-      });
-      if (outcome === 'done') return true;
-      if (outcome !== 'again') return false;
-    }
-    return false;
-  }
-
-  // Journal one of the guard's own versions as accepted, before it lands.
-  async #journalOwn(path: string, spec: ArtifactSpec, bytes: Buffer, by: WriteSource): Promise<boolean> {
-    const { verdict, previous, basis } = await this.#store.judge(path, spec, bytes);
-    if (verdict.kind !== 'accepted') return false;
-    return (await this.#store.recordAccepted(path, spec, bytes, verdict, previous, by, { basis })) !== null;
-  }
-
-  // A journaled own version that never landed: last good goes back to the version it would have replaced.
-  async #unjournalOwn(path: string, spec: ArtifactSpec, good: { digest: Digest; bytes: Buffer } | undefined): Promise<void> {
-    if (good === undefined) return;
-    await this.#store.append({ kind: 'write-accepted', path, digest: good.digest, size: good.bytes.length, role: spec.role, by: 'freeze', transitions: [] });
+  // droid: state.json -> paused and a mission_paused line (src/guardian/pause.ts).
+  pauseScheduler(incident: number): Promise<void> {
+    return pauseScheduler(this.#host, incident);
   }
 
   // Make the sentinel match the journal. Live (`tamper`), a mismatch is journaled and put back.

@@ -1,0 +1,96 @@
+/**
+ * The guard's own writes that pause droid's scheduler (DESIGN.md §8): `state.json` -> `paused` and
+ * a `mission_paused` progress-log line, and the journaling of any version the guard writes.
+ *
+ * Theory of operation: each write runs in its path's queue (no check of the path in between),
+ * over exactly last good, judged and journaled before it lands and read back after. When droid
+ * wrote first, or in between, droid's version is judged before the next attempt, and last good
+ * goes back to what droid wrote over: the guard never removes a line it did not judge bad.
+ */
+import { join } from 'node:path';
+import type { WriteSource } from '../core/entries.js';
+import { endsWithGuardPause, pausedLogLine, pausedStateText } from '../core/freeze.js';
+import type { ArtifactSpec } from '../core/judge.js';
+import { digestOf, type Digest } from '../core/types.js';
+import { readBytesOrNull } from '../store/file-bytes.js';
+import { probeWriters } from '../watch/open-writers.js';
+import { appendIfSize, compareAndSwap } from './file-io.js';
+import type { MissionStore } from './mission-store.js';
+import type { ReactionHost } from './reactions.js';
+
+/** How often a pause line or a paused state.json is tried again when droid wrote first. */
+const PAUSE_ATTEMPTS = 5;
+
+// droid: state.json -> paused and a mission_paused line, both judged and journaled first;
+// each only where it is not already so.
+export async function pauseScheduler(host: ReactionHost, incident: number): Promise<void> {
+  const store = host.store;
+  const abs = (path: string) => join(store.paths.missionDir, path);
+  const reason = store.state.freeze.kind === 'frozen' ? store.state.freeze.reason : 'mission frozen';
+  const now = host.now();
+  const done: string[] = [];
+  if (await pauseWrite(host, 'state.json', (doc) => pausedStateText(doc, now), (good, bytes) => compareAndSwap(abs('state.json'), good.digest, bytes, { free: () => probeWriters(abs('state.json')).kind !== 'held' }))) {
+    done.push('state.json set to paused');
+  }
+  // One line per pause: none when the log already ends with ours (a restart while frozen), one
+  // when a crash came between the two writes or droid went on writing.
+  const line = (_doc: unknown, good: Buffer) => {
+    const text = good.toString('utf8');
+    if (endsWithGuardPause(text)) return undefined;
+    return `${text}${text.length > 0 && !text.endsWith('\n') ? '\n' : ''}${pausedLogLine(reason, now)}`;
+  };
+  if (await pauseWrite(host, 'progress_log.jsonl', line, (good, bytes) => appendIfSize(abs('progress_log.jsonl'), good.bytes.length, bytes.subarray(good.bytes.length)).then((swapped) => ({ swapped, found: null })))) {
+    done.push('mission_paused appended to progress_log.jsonl');
+  }
+  if (done.length > 0) await store.append({ kind: 'scheduler-paused', incident, how: done.join('; ') });
+}
+
+// One of the guard's own writes, in the path's queue: over exactly last good, judged and
+// journaled first, then landed and read back. When droid wrote first (or in between), its
+// version is judged before the next attempt; what droid wrote is never removed.
+async function pauseWrite(host: ReactionHost, path: string, make: (doc: unknown, good: Buffer) => string | undefined, land: (good: { digest: Digest; bytes: Buffer }, bytes: Buffer) => Promise<{ swapped: boolean }>): Promise<boolean> {
+  const store = host.store;
+  const abs = (file: string) => join(store.paths.missionDir, file);
+  const spec = store.specOf(path);
+  if (spec === undefined) return false;
+  for (let attempt = 1; attempt <= PAUSE_ATTEMPTS; attempt++) {
+    const outcome = await host.inQueue(path, async (): Promise<'done' | 'unchanged' | 'again' | 'none'> => {
+      const good = await store.lastGood(path, spec);
+      if (good === undefined) return 'none';
+      const onDisk = readBytesOrNull(abs(path));
+      if (onDisk === null) return 'none';
+      if (digestOf(onDisk) !== good.digest) {
+        await host.check(path); // droid wrote meanwhile: judge its version first
+        return 'again';
+      }
+      const text = make(good.doc, good.bytes);
+      if (text === undefined) return 'unchanged';
+      const bytes = Buffer.from(text);
+      if (!(await journalOwn(store, path, spec, bytes, 'freeze'))) return 'again';
+      const landed = await land(good, bytes);
+      const after = readBytesOrNull(abs(path));
+      if (landed.swapped && after !== null && after.equals(bytes)) return 'done';
+      // Ours did not land, or droid's landed beside it: last good is again the version droid
+      // wrote over, and whatever is on disk now is judged against that.
+      await unjournalOwn(store, path, spec, good);
+      await host.check(path);
+      return landed.swapped ? 'done' : 'again';
+    });
+    if (outcome === 'done') return true;
+    if (outcome !== 'again') return false;
+  }
+  return false;
+}
+
+// Journal one of the guard's own versions as accepted, before it lands.
+export async function journalOwn(store: MissionStore, path: string, spec: ArtifactSpec, bytes: Buffer, by: WriteSource): Promise<boolean> {
+  const { verdict, previous, basis } = await store.judge(path, spec, bytes);
+  if (verdict.kind !== 'accepted') return false;
+  return (await store.recordAccepted(path, spec, bytes, verdict, previous, by, { basis })) !== null;
+}
+
+// A journaled own version that never landed: last good goes back to the version it would have replaced.
+export async function unjournalOwn(store: MissionStore, path: string, spec: ArtifactSpec, good: { digest: Digest; bytes: Buffer } | undefined): Promise<void> {
+  if (good === undefined) return;
+  await store.append({ kind: 'write-accepted', path, digest: good.digest, size: good.bytes.length, role: spec.role, by: 'freeze', transitions: [] });
+}
