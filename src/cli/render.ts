@@ -87,6 +87,7 @@ const FORMATTERS: FormatterTable = {
   'lock-compromised': (e) => `guardian lock compromised (${e.detail})${e.recovered ? '; taken back' : ''}`,
   'journal-repaired': (e) => `journal repaired: ${e.reason} (${e.cutBytes} bytes cut, kept as ${short(e.object)})`,
   'cross-check-failed': (e, c) => `${c.red('CROSS-CHECK FAILED')}: ${e.disagreements.map((d) => d.message).join('; ')}`,
+  'incident-hook-failed': (e, c) => `${c.yellow('--on-incident failed')} for incident ${e.incident} (${e.command}): ${e.reason}`,
 };
 
 // One readable line for an entry.
@@ -96,7 +97,7 @@ export function formatEntry(entry: JournalEntry, c: ChalkInstance): string {
 }
 
 /** Kinds worth a line on stderr while a child owns the terminal (incidents and their handling). */
-export const NOTABLE: ReadonlySet<EntryKind> = new Set<EntryKind>(['write-rejected', 'frozen', 'restored', 'restore-skipped', 'tamper', 'journal-repaired', 'lock-compromised', 'cross-check-failed']);
+export const NOTABLE: ReadonlySet<EntryKind> = new Set<EntryKind>(['write-rejected', 'frozen', 'restored', 'restore-skipped', 'tamper', 'journal-repaired', 'lock-compromised', 'cross-check-failed', 'incident-hook-failed']);
 
 export function issuesText(issues: Issue[]): string {
   const shown = issues.slice(0, 3).map((issue) => issue.message);

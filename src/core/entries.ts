@@ -32,7 +32,8 @@ export type EntryBody =
   | { kind: 'child-exited'; code: number | null; signal: string | null }
   | { kind: 'lock-compromised'; detail: string; recovered: boolean }
   | { kind: 'journal-repaired'; reason: string; cutBytes: number; object: Digest | null; keptSeq: number }
-  | { kind: 'cross-check-failed'; disagreements: Array<{ path: string; feature?: string; message: string }> };
+  | { kind: 'cross-check-failed'; disagreements: Array<{ path: string; feature?: string; message: string }> }
+  | { kind: 'incident-hook-failed'; incident: number; command: string; reason: string };
 
 export type EntryKind = EntryBody['kind'];
 
@@ -72,4 +73,5 @@ export const ENTRY_KINDS = [
   'lock-compromised',
   'journal-repaired',
   'cross-check-failed',
+  'incident-hook-failed',
 ] as const satisfies readonly EntryKind[];

@@ -201,6 +201,7 @@ function applyEntry(state: MissionState, entry: JournalEntry): void {
     case 'lock-compromised':
     case 'journal-repaired':
     case 'cross-check-failed':
+    case 'incident-hook-failed':
       return;
     default:
       assertNever(body);
