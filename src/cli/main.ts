@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { EXIT, exitCodeOf, reportableError } from '../errors.js';
 import { createContext, parseCommand, type Command, type Options } from './command.js';
 import type { Io } from './render.js';
+import { commandHelp } from './help.js';
 
 /**
  * Commands are loaded on use: `guard hook` runs on every agent tool call and must not pay for
@@ -67,21 +68,31 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   if (rest.includes('--help') || rest.includes('-h')) {
     const before = command.passthrough === true && rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
     if (before.includes('--help') || before.includes('-h')) {
-      ctx.print.out(`usage: ${command.usage}\n\n${command.summary}`);
+      ctx.print.out(commandHelp(command));
       return EXIT.ok;
     }
   }
+  const mine = command.passthrough === true && rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+  const json = mine.includes('--json');
   try {
     return await command.run(ctx, parseCommand(command, rest));
   } catch (error) {
     const reportable = reportableError(error);
+    const exit = reportable === undefined ? EXIT.internal : exitCodeOf(reportable);
+    // With --json, an error is one JSON document on stdout too (schemas/cli/error.schema.json).
+    if (json) ctx.print.json({ error: { code: reportable?.code ?? 'INTERNAL', message: reportable?.message ?? String((error as Error).message ?? error), exit } });
     if (reportable !== undefined) {
-      ctx.print.err(`guard ${name}: ${reportable.message}`);
-      return exitCodeOf(reportable);
+      ctx.print.err(prefixed(name, reportable.message));
+      return exit;
     }
     ctx.print.err(`guard ${name}: internal error (a bug in mission guard; please report it):\n${(error as Error).stack ?? String(error)}`);
     return EXIT.internal;
   }
+}
+
+// `guard NAME: message`, unless the message already names the command.
+function prefixed(name: string, message: string): string {
+  return message.startsWith(`guard ${name} `) || message.startsWith(`guard ${name}:`) ? message : `guard ${name}: ${message}`;
 }
 
 function processIo(): Io {

@@ -12,22 +12,7 @@ import { incidentOptions, parseIncidentHook, parseRetryHeldMs } from '../inciden
 
 export const watchCommand = defineCommand({
   name: 'watch',
-  usage: [
-    'guard watch [DIR...] [--root DIR] [options]',
-    '',
-    '  DIR...                    mission dirs to guard (also --mission DIR, repeatable); default: the',
-    '                            current dir when it is a mission, else every mission under --root',
-    '  --root DIR                guard every mission under DIR and adopt new ones as they appear',
-    '                            (default when no DIR: ${FACTORY_HOME_OVERRIDE:-$HOME}/.factory/missions)',
-    '  --quiet                   incidents and errors only (stderr); nothing on stdout',
-    '  --json                    every journal entry as a JSON line on stdout (default: text)',
-    '  --on-incident CMD         run CMD (sh -c) once per incident, the incident as JSON on stdin',
-    '  --on-incident-timeout S   kill CMD after S seconds (default 30)',
-    '  --retry-held-ms N         try missions held by another guard again every N ms (default 5000)',
-    '  --settle-ms N             wait N ms for a write to settle before judging it (default 50)',
-    '  --profile NAME            droid (default) or generic',
-    '  --config FILE             a profile file instead of --profile',
-  ].join('\n'),
+  usage: 'guard watch [DIR...] [--root DIR] [--quiet | --json] [--on-incident CMD] [--settle-ms N] [--profile P | --config F]',
   summary: 'protect mission dirs in the foreground (a background safety net)',
   options: { ...jsonOption, ...profileOptions, ...incidentOptions, root: { type: 'string' }, 'settle-ms': { type: 'string' }, mission: { type: 'string', short: 'm', multiple: true }, quiet: { type: 'boolean', short: 'q' }, 'retry-held-ms': { type: 'string' } },
   async run(ctx, { values, positionals }) {
