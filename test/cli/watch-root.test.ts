@@ -162,6 +162,19 @@ describe('guard watch --root', () => {
     await until(() => restoredCount(held) === 1, 'the adopted mission is protected');
   });
 
+  test('guard run exits 3 when its mission ended frozen by the guard watch --root that held it', async () => {
+    const mission = join(root, 'm1');
+    createMission(mission, features);
+    watch(['--root', root]);
+    await baselined(mission);
+    writeLikeTool(join(mission, 'features.json'), bad(1));
+    await until(() => restoredCount(mission) === 1, 'frozen by the watch');
+    const result = await runGuard(box, ['run', '--root', root, '--', process.execPath, '-e', 'process.exit(0)']);
+    assert.equal(result.code, 3, result.stderr);
+    assert.match(result.stderr, /skipping .*m1 for now/);
+    assert.match(result.stderr, /mission .*m1 ended frozen \(frozen by another guard\)/);
+  });
+
   test('a root that does not exist: exit 2 with a clear message', async () => {
     const result = await runGuard(box, ['watch', '--root', join(box.dir, 'nope')]);
     assert.equal(result.code, 2);
