@@ -46,6 +46,7 @@ const SPECIFIC: Record<string, string> = {
   'export.out': 'the bundle dir to create; must not exist (required)',
   'service.root': 'the missions root the service guards (default: ${FACTORY_HOME_OVERRIDE:-$HOME}/.factory/missions)',
   'service.on-incident': 'passed to guard watch --on-incident in the service (default: none)',
+  'service.no-enable': 'only write (or remove) the unit file; do not call systemctl --user (default: enable and start it)',
   'show.json': 'the version as JSON: its path, digest, size and bytes (base64) (default: the exact bytes)',
 };
 

@@ -27,6 +27,8 @@ const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () => Promi
   { name: 'show', summary: 'print the exact bytes of a stored version', load: async () => (await import('./commands/show.js')).showCommand as never },
   { name: 'diff', summary: 'feature-level and text diff between two versions (default: the last bad write)', load: async () => (await import('./commands/diff.js')).diffCommand as never },
   { name: 'restore', summary: 'put a stored version back (judged like any write, journaled)', load: async () => (await import('./commands/restore.js')).restoreCommand as never },
+  { name: 'export', summary: 'write one incident as a bundle for people (journal slice, bad and last good bytes, diff, README.md)', load: async () => (await import('./commands/export.js')).exportCommand as never },
+  { name: 'service', summary: 'install, remove or check guard watch as a systemd user service (launchd on macOS: printed)', load: async () => (await import('./commands/service.js')).serviceCommand as never },
 ];
 
 function version(): string {
