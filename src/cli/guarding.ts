@@ -54,14 +54,16 @@ export function startGuarding(ctx: Context, options: GuardingOptions) {
   let reportFatal: (error: Error) => void = () => undefined;
   const fatal = new Promise<Error>((resolve) => (reportFatal = resolve));
   const print = ctx.print;
-  const tracker = new IncidentTracker();
+  const tracker = new IncidentTracker(options.onIncident !== undefined);
   const hooks = options.onIncident === undefined ? undefined : new IncidentHookRunner(options.onIncident, ctx.io.env);
   let announced = false;
   // Incidents go to stderr with the commands that lead out of them; the rest to stdout unless quiet.
   const show = (dir: string, entries: JournalEntry[]) => {
+    // A freeze by a bad write names its diff; one by the start-up cross-check names verify.
+    const isRejection = (seq: number) => tracker.rejectedSeqs(dir).has(seq) || supervisor.guardians.get(dir)?.store.state.incidents.has(seq) === true;
     for (const entry of entries) {
       const notable = NOTABLE.has(entry.kind);
-      const next = nextStepText(dir, entry, tracker.rejectedSeqs(dir));
+      const next = nextStepText(dir, entry, isRejection);
       if (options.json && !options.quiet) print.jsonLine({ mission: dir, ...entry, ...(next === '' ? {} : { next: next.replace(/^; /, '') }) });
       if (notable) print.err(`guard: ${shortDir(dir)} ${formatEntry(entry, print.c)}${next}`);
       else if (!options.json && !options.quiet) print.out(`${print.c.dim(shortDir(dir))} ${formatEntry(entry, print.c)}`);
@@ -90,11 +92,9 @@ export function startGuarding(ctx: Context, options: GuardingOptions) {
     profileFor: options.profileFor,
     ...(options.retryHeldMs === undefined ? {} : { retryHeldMs: options.retryHeldMs }),
     onEntries: (dir, entries) => {
+      tracker.observe(dir, entries);
       show(dir, entries);
-      if (hooks !== undefined) {
-        tracker.observe(dir, entries);
-        react();
-      }
+      react();
       options.onEntries?.(dir, entries);
     },
     onAdopted: (guardian) => {

@@ -21,10 +21,10 @@ export function nextCommands(missionDir: string, path: string | undefined, froze
 }
 
 // The tail of a FROZEN or REJECTED line: what to run now, or '' for other kinds.
-export function nextStepText(missionDir: string, entry: JournalEntry, rejectedSeqs: ReadonlySet<number>): string {
+export function nextStepText(missionDir: string, entry: JournalEntry, isRejection: (seq: number) => boolean): string {
   if (entry.kind === 'write-rejected') return `; inspect: ${nextCommands(missionDir, entry.path, false).inspect}`;
   if (entry.kind !== 'frozen') return '';
-  const next = nextCommands(missionDir, rejectedSeqs.has(entry.incident) ? entry.path : undefined, true);
+  const next = nextCommands(missionDir, isRejection(entry.incident) ? entry.path : undefined, true);
   return `; inspect: ${next.inspect} ; then: ${next.ack}`;
 }
 
@@ -56,9 +56,15 @@ interface Waiting {
  * journaled. Reports wait for the mission's state (a guardian still in its baseline has none yet).
  */
 export class IncidentTracker {
+  /** Only a tracker that reports (--on-incident) queues reports; every tracker knows rejections. */
+  readonly #reporting: boolean;
   readonly #reported = new Set<string>();
   readonly #waiting: Waiting[] = [];
   readonly #rejected = new Map<string, Set<number>>();
+
+  constructor(reporting: boolean) {
+    this.#reporting = reporting;
+  }
 
   /** Seqs of the write-rejected entries seen for `dir` (a freeze by one names a diff). */
   rejectedSeqs(dir: string): ReadonlySet<number> {
@@ -72,7 +78,7 @@ export class IncidentTracker {
         seqs.add(entry.seq);
         this.#rejected.set(dir, seqs);
       }
-      if (entry.kind !== 'frozen' && entry.kind !== 'restored' && entry.kind !== 'restore-skipped') continue;
+      if (!this.#reporting || (entry.kind !== 'frozen' && entry.kind !== 'restored' && entry.kind !== 'restore-skipped')) continue;
       const key = `${dir}\0${entry.incident}`;
       if (this.#reported.has(key)) continue;
       this.#reported.add(key);

@@ -92,9 +92,12 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   }
 }
 
-// `guard NAME: message`, unless the message already names the command.
+// `guard NAME: message`, always, with the command named once: "guard ack needs --note" reads
+// "guard ack: needs --note", and every error line still starts with "guard NAME: ".
 function prefixed(name: string, message: string): string {
-  return message.startsWith(`guard ${name} `) || message.startsWith(`guard ${name}:`) ? message : `guard ${name}: ${message}`;
+  const own = `guard ${name}`;
+  if (message.startsWith(`${own}: `)) return message;
+  return `${own}: ${message.startsWith(`${own} `) ? message.slice(own.length + 1) : message}`;
 }
 
 function processIo(): Io {

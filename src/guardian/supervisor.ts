@@ -132,6 +132,7 @@ export class Supervisor {
           this.#holdOff(dir, error);
           return undefined;
         }
+        this.#held.delete(dir);
         if (!isGuardError(error) || error.code !== 'MISSION_NOT_FOUND') this.#refused.add(dir);
         this.#options.onAdoptError(dir, error as Error);
         return undefined;
@@ -150,7 +151,11 @@ export class Supervisor {
     }
     this.#heldTimer ??= setTimeout(() => {
       this.#heldTimer = undefined;
-      for (const held of this.#held) void this.#adopt(held, true);
+      for (const held of [...this.#held]) {
+        // Gone, or no mission any more: forget it; it is adopted like a new one if it comes back.
+        if (!looksLikeMission(held)) this.#held.delete(held);
+        else void this.#adopt(held, true);
+      }
     }, this.#options.retryHeldMs ?? DEFAULT_RETRY_HELD_MS);
   }
 

@@ -50,7 +50,7 @@ describe('errors read as sentences, prefixed once', () => {
   test('a missing --note: the message names the command once', async () => {
     const result = await runGuard(box, ['ack', '--mission', box.mission]);
     assert.equal(result.code, 2);
-    assert.match(result.stderr, /^guard ack needs --note TEXT/);
+    assert.match(result.stderr, /^guard ack: needs --note TEXT/);
     assert.doesNotMatch(result.stderr, /guard ack: guard ack/);
   });
 
@@ -80,6 +80,17 @@ describe('a mission as an argument', () => {
 });
 
 describe('after an incident', () => {
+  test('guard watch: the REJECTED and FROZEN lines name the next commands on stderr at once', async () => {
+    const guard = await startWatch(box);
+    writeLikeTool(join(box.mission, 'features.json'), bad);
+    await until(() => /FROZEN.*; then: guard ack/.test(guard.stderr()), 'the FROZEN line');
+    const stderr = guard.stderr();
+    await stopGuard(guard);
+    assert.match(stderr, /REJECTED features\.json .*; inspect: guard diff --mission \S+ features\.json\n/);
+    assert.match(stderr, /FROZEN by incident \d+: .*; inspect: guard diff --mission \S+ features\.json ; then: guard ack --mission \S+ --note "\.\.\."/);
+    assert.doesNotMatch(guard.stdout(), /REJECTED|FROZEN/, 'incidents go to stderr');
+  });
+
   test('guard diff with no argument shows the last bad write; guard diff ARTIFACT shows the file on disk when it differs from last good', async () => {
     await freeze();
     const last = await runGuard(box, ['diff', '--mission', box.mission]);
