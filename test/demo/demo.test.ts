@@ -81,7 +81,10 @@ describe('guard demo', () => {
     assert.match(pastedStatus.stdout, /FROZEN since/, pastedStatus.stderr);
     const pastedDiff = await paste(diff);
     assert.equal(pastedDiff.code, 0, pastedDiff.stderr);
-    assert.match(pastedDiff.stdout, /f1-signup: completed -> pending/, `${result.stdout}\n---\n${pastedDiff.stderr}`);
+    // The same diff the demo showed (on a loaded machine the incident it catches may differ).
+    const shown = pastedDiff.stdout.split('\n')[0] ?? '';
+    assert.match(shown, /^features\.json: last good #\d+ \(\w+\) -> /);
+    assert.ok(result.stdout.includes(shown), `the pasted diff matches the demo's:\n${shown}\n---\n${result.stdout}`);
     const pastedAck = await paste(ack);
     assert.equal(pastedAck.code, 0, `${pastedAck.stdout}${pastedAck.stderr}`);
     assert.match(pastedAck.stdout, /unfrozen/, pastedAck.stderr);
