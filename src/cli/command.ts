@@ -50,8 +50,18 @@ export function parseCommand<O extends Options>(command: Command<O>, argv: strin
     const { values, positionals } = parseArgs({ args: mine, options: command.options, allowPositionals: true, strict: true });
     return { values: values as Parsed<O>['values'], positionals, rest };
   } catch (error) {
-    throw new GuardError('USAGE', `${(error as Error).message}\nusage: ${command.usage}`);
+    throw new GuardError('USAGE', `${parseErrorSentence(error as Error & { code?: string }, command.name)}\nusage: ${command.usage}`);
   }
+}
+
+// node:util's parse errors, rewritten as sentences that say what to do.
+function parseErrorSentence(error: Error & { code?: string }, name: string): string {
+  const option = /'(-[^' ]+)/.exec(error.message)?.[1];
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option !== undefined) return `unknown option ${option}. guard ${name} --help lists the options (an argument that starts with "-" goes after "--").`;
+  if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option !== undefined) {
+    return error.message.includes('does not take an argument') ? `${option} takes no value.` : `${option} needs a value.`;
+  }
+  return `${error.message.replace(/\.?$/, '.')}`;
 }
 
 export const missionOption = { mission: { type: 'string', short: 'm' } } as const;

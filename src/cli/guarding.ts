@@ -6,16 +6,23 @@ import { GuardError, reportableError } from '../errors.js';
 import type { Guardian } from '../guardian/guardian.js';
 import { Supervisor } from '../guardian/supervisor.js';
 import type { Profile } from '../profiles/profile.js';
+import { shellQuote } from '../core/freeze.js';
 import type { Context } from './command.js';
 import { formatEntry, NOTABLE } from './render.js';
 import { DEFAULT_STUCK_MS } from '../watch/completion.js';
 import { DEFAULT_RECHECK_MS } from '../guardian/guardian.js';
+import { IncidentTracker, nextStepText } from './incidents.js';
+import { IncidentHookRunner, type IncidentHook } from '../run/incident-hook.js';
 
 export interface GuardingOptions {
   mode: string;
   json: boolean;
-  /** A child owns the terminal: nothing on stdout, one short stderr line per incident. */
+  /** Incidents and errors only, on stderr; nothing on stdout (a child owns the terminal, or a service). */
   quiet: boolean;
+  /** `--on-incident`: a command run once per incident with the incident as JSON on stdin. */
+  onIncident?: IncidentHook | undefined;
+  /** How often missions under a root held by another guard are tried again. */
+  retryHeldMs?: number | undefined;
   hooks: boolean;
   settleMs: string | undefined;
   stuckMs?: string | undefined;
@@ -63,14 +70,34 @@ export function startGuarding(ctx: Context, options: GuardingOptions) {
   let reportFatal: (error: Error) => void = () => undefined;
   const fatal = new Promise<Error>((resolve) => (reportFatal = resolve));
   const print = ctx.print;
+  const tracker = new IncidentTracker(options.onIncident !== undefined);
+  const hooks = options.onIncident === undefined ? undefined : new IncidentHookRunner(options.onIncident, ctx.io.env);
+  let announced = false;
+  // Incidents go to stderr with the commands that lead out of them; the rest to stdout unless quiet.
   const show = (dir: string, entries: JournalEntry[]) => {
+    // A freeze by a bad write names its diff; one by the start-up cross-check names verify.
+    const isRejection = (seq: number) => tracker.rejectedSeqs(dir).has(seq) || supervisor.guardians.get(dir)?.store.state.incidents.has(seq) === true;
     for (const entry of entries) {
-      if (options.json && !options.quiet) print.jsonLine({ mission: dir, ...entry });
-      else if (options.quiet) {
-        if (NOTABLE.has(entry.kind)) print.err(`guard: ${formatEntry(entry, print.c)}`);
-      } else print.out(`${print.c.dim(shortDir(dir))} ${formatEntry(entry, print.c)}`);
+      const notable = NOTABLE.has(entry.kind);
+      const next = nextStepText(dir, entry, isRejection);
+      if (options.json && !options.quiet) print.jsonLine({ mission: dir, ...entry, ...(next === '' ? {} : { next: next.replace(/^; /, '') }) });
+      if (notable) print.err(`guard: ${shortDir(dir)} ${formatEntry(entry, print.c)}${next}`);
+      else if (!options.json && !options.quiet) print.out(`${print.c.dim(shortDir(dir))} ${formatEntry(entry, print.c)}`);
     }
   };
+  // Each incident once, to --on-incident; the guard never waits for the command.
+  const react = () => {
+    if (hooks === undefined) return;
+    for (const report of tracker.take((dir) => supervisor.guardians.get(dir)?.store.state)) {
+      hooks.start(report, (reason) => {
+        const command = options.onIncident?.command ?? '';
+        print.err(`guard: ${shortDir(report.mission)} --on-incident failed for incident ${report.incident}: ${reason}`);
+        const guardian = supervisor.guardians.get(report.mission);
+        guardian?.store.append({ kind: 'incident-hook-failed', incident: report.incident, command, reason }).catch((error: Error) => print.err(`guard: could not journal the --on-incident failure: ${errorLine(ctx, error)}`));
+      });
+    }
+  };
+  const progress = (ctx.io.stderr as { isTTY?: boolean }).isTTY === true && !options.json && !options.quiet;
   const supervisor = new Supervisor({
     guardHome: ctx.guardHome,
     settleMs: parseSettleMs(options.settleMs),
@@ -81,22 +108,38 @@ export function startGuarding(ctx: Context, options: GuardingOptions) {
     // Crash-safety tests kill the guard at an exact step (README "Testing aids").
     ...(ctx.io.env.GUARD_CRASH_AFTER === undefined ? {} : { crashAfter: ctx.io.env.GUARD_CRASH_AFTER }),
     profileFor: options.profileFor,
+    ...(options.retryHeldMs === undefined ? {} : { retryHeldMs: options.retryHeldMs }),
     onEntries: (dir, entries) => {
+      tracker.observe(dir, entries);
       show(dir, entries);
+      react();
       options.onEntries?.(dir, entries);
     },
-    ...(options.onAdopted === undefined ? {} : { onAdopted: options.onAdopted }),
+    onAdopted: (guardian) => {
+      react();
+      if (announced && !options.json && !options.quiet) print.out(describeGuardian(ctx, guardian));
+      options.onAdopted?.(guardian);
+    },
     onFatal: (_dir, error) => reportFatal(error),
     onAdoptError: (dir, error) => print.err(`guard: cannot guard ${dir}: ${errorLine(ctx, error)}`),
+    onHeld: (dir, error) => print.err(`guard: skipping ${dir} for now: ${errorLine(ctx, error).replace(/\. Stop that guardian first.*$/, '')}. It is adopted as soon as that guard stops.`),
+    ...(progress ? { onProgress: (done: number, total: number) => ctx.io.stderr.write(`\radopting missions: ${done}/${total}${done === total ? '\n' : ''}`) } : {}),
   });
   return {
     supervisor,
     fatal,
+    hooks,
     // One closing line per mission after start: what is guarded and whether it is frozen.
     announce() {
+      announced = true;
       if (options.json || options.quiet) return;
       for (const guardian of supervisor.guardians.values()) print.out(describeGuardian(ctx, guardian));
       if (supervisor.guardians.size === 0) print.out('waiting for mission dirs to appear...');
+    },
+    // Stop guarding; --on-incident commands still running are killed.
+    async stop(reason: string): Promise<void> {
+      await supervisor.stop(reason);
+      hooks?.stopAll();
     },
   };
 }
@@ -105,7 +148,8 @@ function describeGuardian(ctx: Context, guardian: Guardian): string {
   const c = ctx.print.c;
   const dir = guardian.missionDir;
   if (!guardian.frozen) return `${c.green('guarding')} ${dir} (profile ${guardian.store.profile.name}); Ctrl-C to stop`;
-  return `${c.red('guarding')} ${dir}: ${c.red.bold('FROZEN')}. Inspect: guard status --mission ${dir}; then: guard ack --mission ${dir} --note "..."`;
+  const mission = shellQuote(dir);
+  return `${c.red('guarding')} ${dir}: ${c.red.bold('FROZEN')}. Inspect: guard status --mission ${mission} ; then: guard ack --mission ${mission} --note "..."`;
 }
 
 function shortDir(dir: string): string {

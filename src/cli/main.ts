@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { EXIT, exitCodeOf, reportableError } from '../errors.js';
 import { createContext, parseCommand, type Command, type Options } from './command.js';
-import { escapeControls, type Io } from './render.js';
+import type { Io } from './render.js';
+import { commandHelp } from './help.js';
 
 /**
  * Commands are loaded on use: `guard hook` runs on every agent tool call and must not pay for
@@ -27,6 +28,8 @@ const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () => Promi
   { name: 'diff', summary: 'feature-level and text diff between two versions (default: the last bad write)', load: async () => (await import('./commands/diff.js')).diffCommand as never },
   { name: 'config', summary: "adopt the mission's guard.config.json (only a human's adoption makes it trusted)", load: async () => (await import('./commands/config.js')).configCommand as never },
   { name: 'restore', summary: 'put a stored version back (judged like any write, journaled)', load: async () => (await import('./commands/restore.js')).restoreCommand as never },
+  { name: 'export', summary: 'write one incident as a bundle for people (journal slice, bad and last good bytes, diff, README.md)', load: async () => (await import('./commands/export.js')).exportCommand as never },
+  { name: 'service', summary: 'install, remove or check guard watch as a systemd user service (launchd on macOS: printed)', load: async () => (await import('./commands/service.js')).serviceCommand as never },
 ];
 
 function version(): string {
@@ -68,21 +71,34 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   if (rest.includes('--help') || rest.includes('-h')) {
     const before = command.passthrough === true && rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
     if (before.includes('--help') || before.includes('-h')) {
-      ctx.print.out(`usage: ${command.usage}\n\n${command.summary}`);
+      ctx.print.out(commandHelp(command));
       return EXIT.ok;
     }
   }
+  const mine = command.passthrough === true && rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+  const json = mine.includes('--json');
   try {
     return await command.run(ctx, parseCommand(command, rest));
   } catch (error) {
     const reportable = reportableError(error);
+    const exit = reportable === undefined ? EXIT.internal : exitCodeOf(reportable);
+    // With --json, an error is one JSON document on stdout too (schemas/cli/error.schema.json).
+    if (json) ctx.print.json({ error: { code: reportable?.code ?? 'INTERNAL', message: reportable?.message ?? String((error as Error).message ?? error), exit } });
     if (reportable !== undefined) {
-      ctx.print.err(`guard ${name}: ${escapeControls(reportable.message, true)}`);
-      return exitCodeOf(reportable);
+      ctx.print.err(prefixed(name, reportable.message));
+      return exit;
     }
     ctx.print.err(`guard ${name}: internal error (a bug in mission guard; please report it):\n${(error as Error).stack ?? String(error)}`);
     return EXIT.internal;
   }
+}
+
+// `guard NAME: message`, always, with the command named once: "guard ack needs --note" reads
+// "guard ack: needs --note", and every error line still starts with "guard NAME: ".
+function prefixed(name: string, message: string): string {
+  const own = `guard ${name}`;
+  if (message.startsWith(`${own}: `)) return message;
+  return `${own}: ${message.startsWith(`${own} `) ? message.slice(own.length + 1) : message}`;
 }
 
 function processIo(): Io {

@@ -98,6 +98,7 @@ const FORMATTERS: FormatterTable = {
   'journal-repaired': (e) => `journal repaired: ${e.reason} (${e.cutBytes} bytes cut, kept as ${short(e.object)})${e.freeze === undefined ? '' : `; stays frozen: ${e.freeze}`}`,
   'cross-check-failed': (e, c) => `${c.red('CROSS-CHECK FAILED')}: ${e.disagreements.map((d) => d.message).join('; ')}`,
   'mission-fault': (e, c) => `${c.red('MISSION FAULT')} ${e.path}: ${e.detail}`,
+  'incident-hook-failed': (e, c) => `${c.yellow('--on-incident failed')} for incident ${e.incident} (${e.command}): ${e.reason}`,
 };
 
 // One readable line for an entry. Its strings come from mission data (paths, feature ids, notes):
@@ -129,7 +130,7 @@ export function escapeDeep<T>(value: T): T {
 }
 
 /** Kinds worth a line on stderr while a child owns the terminal (incidents and their handling). */
-export const NOTABLE: ReadonlySet<EntryKind> = new Set<EntryKind>(['write-rejected', 'frozen', 'restored', 'restore-skipped', 'tamper', 'journal-repaired', 'lock-compromised', 'cross-check-failed', 'mission-fault']);
+export const NOTABLE: ReadonlySet<EntryKind> = new Set<EntryKind>(['write-rejected', 'frozen', 'restored', 'restore-skipped', 'tamper', 'journal-repaired', 'lock-compromised', 'cross-check-failed', 'mission-fault', 'incident-hook-failed']);
 
 export function issuesText(issues: Issue[]): string {
   const shown = issues.slice(0, 3).map((issue) => escapeControls(issue.message));

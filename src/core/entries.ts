@@ -33,7 +33,8 @@ export type EntryBody =
   | { kind: 'lock-compromised'; detail: string; recovered: boolean }
   | { kind: 'journal-repaired'; reason: string; cutBytes: number; object: Digest | null; keptSeq: number; /** Set when the cut or lost part may have held a freeze: the mission stays frozen. */ freeze?: string }
   | { kind: 'cross-check-failed'; disagreements: Array<{ path: string; feature?: string; message: string }> }
-  | { kind: 'mission-fault'; path: string; code: string; detail: string };
+  | { kind: 'mission-fault'; path: string; code: string; detail: string }
+  | { kind: 'incident-hook-failed'; incident: number; command: string; reason: string };
 
 export type EntryKind = EntryBody['kind'];
 
@@ -74,4 +75,5 @@ export const ENTRY_KINDS = [
   'journal-repaired',
   'cross-check-failed',
   'mission-fault',
+  'incident-hook-failed',
 ] as const satisfies readonly EntryKind[];

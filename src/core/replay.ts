@@ -212,6 +212,7 @@ function applyEntry(state: MissionState, entry: JournalEntry): void {
     case 'lock-compromised':
     case 'cross-check-failed':
     case 'mission-fault':
+    case 'incident-hook-failed':
       return;
     default:
       assertNever(body);

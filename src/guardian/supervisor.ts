@@ -13,7 +13,15 @@ export interface SupervisorOptions extends Omit<GuardianOptions, 'missionDir' | 
   onAdoptError: (missionDir: string, error: Error) => void;
   /** Called once per adopted mission, after its baseline. */
   onAdopted?: (guardian: Guardian) => void;
+  /** A mission under a root is guarded by another guard: skipped now, tried again every `retryHeldMs`. Called once per skip. */
+  onHeld?: (missionDir: string, error: Error) => void;
+  /** How often missions held by another guard are tried again (default 5 s). */
+  retryHeldMs?: number;
+  /** Adoption of the missions already under a root: called after each one (progress on a TTY). */
+  onProgress?: (done: number, total: number) => void;
 }
+
+export const DEFAULT_RETRY_HELD_MS = 5000;
 
 /**
  * chokidar reads a new directory before it watches it: marker files created in between are never
@@ -36,6 +44,9 @@ export class Supervisor {
   readonly #refused = new Set<string>();
   readonly #roots: FSWatcher[] = [];
   readonly #readopts = new Set<NodeJS.Timeout>();
+  /** Missions under a root that another guard holds: tried again on one slow timer. */
+  readonly #held = new Set<string>();
+  #heldTimer: NodeJS.Timeout | undefined;
   #stopped = false;
 
   constructor(options: SupervisorOptions) {
@@ -78,8 +89,12 @@ export class Supervisor {
     if (existing && existsSync(dir)) {
       const names = readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
       let next = 0;
+      let done = 0;
       const adoptInTurn = async () => {
-        while (next < names.length) await this.#adopt(join(dir, names[next++] as string));
+        while (next < names.length) {
+          await this.#adopt(join(dir, names[next++] as string));
+          this.#options.onProgress?.(++done, names.length);
+        }
       };
       await Promise.all(Array.from({ length: Math.min(ADOPT_AT_ONCE, names.length) }, adoptInTurn));
     }
@@ -100,13 +115,24 @@ export class Supervisor {
     }
   }
 
-  #adopt(dir: string): Promise<Guardian | undefined> {
+  // `retry`: the held-missions timer; a held mission's own writes do not retry its lock each time.
+  #adopt(dir: string, retry = false): Promise<Guardian | undefined> {
     const started = this.#starting.get(dir);
     if (started !== undefined) return started;
+    if (this.#held.has(dir) && !retry) return Promise.resolve(undefined);
     if (this.#stopped || this.guardians.has(dir) || this.#refused.has(dir)) return Promise.resolve(this.guardians.get(dir));
     if (!looksLikeMission(dir)) return Promise.resolve(undefined);
     const start = this.add(dir)
+      .then((guardian) => {
+        this.#held.delete(dir);
+        return guardian;
+      })
       .catch((error: unknown) => {
+        if (isGuardError(error) && error.code === 'LOCK_HELD') {
+          this.#holdOff(dir, error);
+          return undefined;
+        }
+        this.#held.delete(dir);
         if (!isGuardError(error) || error.code !== 'MISSION_NOT_FOUND') this.#refused.add(dir);
         this.#options.onAdoptError(dir, error as Error);
         return undefined;
@@ -116,8 +142,31 @@ export class Supervisor {
     return start;
   }
 
+  // Another guard holds `dir`: report it once, and try again until it is released.
+  #holdOff(dir: string, error: Error): void {
+    if (this.#stopped) return;
+    if (!this.#held.has(dir)) {
+      this.#held.add(dir);
+      (this.#options.onHeld ?? this.#options.onAdoptError)(dir, error);
+    }
+    this.#heldTimer ??= setTimeout(() => {
+      this.#heldTimer = undefined;
+      for (const held of [...this.#held]) {
+        // Gone, or no mission any more: forget it; it is adopted like a new one if it comes back.
+        if (!looksLikeMission(held)) this.#held.delete(held);
+        else void this.#adopt(held, true);
+      }
+    }, this.#options.retryHeldMs ?? DEFAULT_RETRY_HELD_MS);
+  }
+
+  /** Missions skipped because another guard holds them (tried again on a timer). */
+  get held(): ReadonlySet<string> {
+    return this.#held;
+  }
+
   async stop(reason: string): Promise<void> {
     this.#stopped = true;
+    if (this.#heldTimer !== undefined) clearTimeout(this.#heldTimer);
     for (const timer of this.#readopts) clearTimeout(timer);
     this.#readopts.clear();
     await Promise.all(this.#roots.map((watcher) => watcher.close()));

@@ -1,13 +1,14 @@
 // guard demo and the simulated droid orchestrator it runs: the incident is caught, every completed
 // feature survives, and a clean simulated run raises no false alarm.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { createDemoMission } from '../../src/demo/demo-mission.js';
 import type { Feature } from '../../src/demo/droid-files.js';
 import { demoOutcome, SIMULATOR } from '../../src/demo/outcome.js';
-import { failOnLeakedChildren, kinds, runGuard, sandbox, type Sandbox } from '../helpers/index.js';
+import { BIN, failOnLeakedChildren, kinds, runGuard, sandbox, type Sandbox } from '../helpers/index.js';
 
 let box: Sandbox;
 
@@ -54,6 +55,34 @@ describe('guard demo', () => {
     assert.equal(frozen.length, 1);
     assert.ok(frozen[0]?.kind === 'frozen' && frozen[0].path === 'features.json', 'only features.json froze the mission');
     assert.equal(JSON.parse(readFileSync(join(mission, 'state.json'), 'utf8')).state, 'paused', "droid's scheduler is paused");
+  });
+
+  test('without GUARD_HOME, every command it prints works when pasted into a shell', async () => {
+    const dir = join(box.dir, 'demo');
+    const env: NodeJS.ProcessEnv = { ...box.env, PATH: `${join(box.dir, 'bin')}:${box.env.PATH ?? ''}` };
+    delete env.GUARD_HOME;
+    mkdirSync(join(box.dir, 'bin'));
+    symlinkSync(BIN, join(box.dir, 'bin', 'guard'));
+    const result = await runGuard(box, ['demo', '--dir', dir, '--pace-ms', '0'], { env });
+    assert.equal(result.code, 3, `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
+    const commands = result.stdout.split('\n').flatMap((line) => /^(?:── (?:the bad write: )?| {2})((?:GUARD_HOME=\S+ )?guard (?:status|diff|ack) .*)$/.exec(line)?.[1] ?? []);
+    assert.deepEqual(commands.map((command) => /guard (\w+)/.exec(command)?.[1]), ['status', 'diff', 'ack'], result.stdout);
+    const paste = (command: string) => new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
+      execFile('sh', ['-c', command], { env, cwd: box.dir }, (error, stdout, stderr) => done({ code: error === null ? 0 : (error as { code?: number }).code ?? null, stdout, stderr }));
+    });
+    const [status, diff, ack] = commands as [string, string, string];
+    const pastedStatus = await paste(status);
+    assert.equal(pastedStatus.code, 3, pastedStatus.stderr);
+    assert.match(pastedStatus.stdout, /FROZEN since/, pastedStatus.stderr);
+    const pastedDiff = await paste(diff);
+    assert.equal(pastedDiff.code, 0, pastedDiff.stderr);
+    // The same diff the demo showed (on a loaded machine the incident it catches may differ).
+    const shown = pastedDiff.stdout.split('\n')[0] ?? '';
+    assert.match(shown, /^features\.json: last good #\d+ \(\w+\) -> /);
+    assert.ok(result.stdout.includes(shown), `the pasted diff matches the demo's:\n${shown}\n---\n${result.stdout}`);
+    const pastedAck = await paste(ack);
+    assert.equal(pastedAck.code, 0, `${pastedAck.stdout}${pastedAck.stderr}`);
+    assert.match(pastedAck.stdout, /unfrozen/, pastedAck.stderr);
   });
 
   test('refuses a --dir that is not empty (usage, exit 2)', async () => {

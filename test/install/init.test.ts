@@ -194,7 +194,7 @@ describe('guard init usage errors', () => {
     [['--droid', '--claude'], /not both/],
     [['--droid', '--scope', 'global'], /--scope must be "user" or "project"/],
     [['--droid', 'extra'], /unexpected argument/],
-    [['--droid', '--bogus'], /Unknown option/],
+    [['--droid', '--bogus'], /unknown option --bogus/i],
   ] as const) {
     test(`guard init ${args.join(' ')} exits 2`, async () => {
       const result = await init([...args]);

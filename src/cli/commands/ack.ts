@@ -1,6 +1,5 @@
 // guard ack: a human acknowledges the repair; the mission unfreezes only if it passes its checks.
 import { unlink } from 'node:fs/promises';
-import { userInfo, hostname } from 'node:os';
 import { openIncidents } from '../../core/replay.js';
 import { shellQuote } from '../../core/freeze.js';
 import { EXIT, GuardError } from '../../errors.js';
@@ -9,17 +8,19 @@ import { fixCommand, inspectMission } from '../../guardian/inspect.js';
 import { MissionStore } from '../../guardian/mission-store.js';
 import { defineCommand, jsonOption, missionOption } from '../command.js';
 import { profileFor, profileOptions, resolveMissionDir } from '../mission.js';
+import { missionFromArgs } from '../mission-arg.js';
 import { issuesText } from '../render.js';
 import { confirmHuman, humanOption } from '../human.js';
+import { whoAmI } from './restore.js';
 
 export const ackCommand = defineCommand({
   name: 'ack',
-  usage: 'guard ack --note TEXT [--mission DIR] [--yes-i-am-human] [--json]',
+  usage: 'guard ack --note TEXT [DIR | --mission DIR] [--yes-i-am-human] [--json]',
   summary: 'acknowledge a repair and unfreeze (only when the mission passes its checks)',
   options: { ...missionOption, ...jsonOption, ...profileOptions, ...humanOption, note: { type: 'string' } },
-  async run(ctx, { values }) {
+  async run(ctx, { values, positionals }) {
     if (values.note === undefined || values.note.trim() === '') throw new GuardError('USAGE', 'guard ack needs --note TEXT saying what was repaired (it is kept in the journal)');
-    const dir = resolveMissionDir(ctx, values.mission);
+    const dir = missionFromArgs(ctx, 'ack', values.mission, positionals);
     const store = await MissionStore.open(ctx.guardHome, dir, profileFor(ctx, dir, values));
     const incidents = openIncidents(store.state);
     const mission = shellQuote(store.paths.missionDir);
@@ -54,7 +55,7 @@ export const ackCommand = defineCommand({
     // another one meanwhile, nothing is acknowledged.
     const ids = incidents.map((incident) => incident.id);
     const unchanged = () => openIncidents(store.state).map((incident) => incident.id).join() === ids.join();
-    const who = `${userInfo().username}@${hostname()}`;
+    const who = whoAmI(ctx);
     const acknowledged = (await check.recordAccepted('repair')) && (await store.journal.appendIf(unchanged, { kind: 'acknowledged', note: values.note, who, incidents: ids })) !== null;
     if (!acknowledged) {
       if (values.json === true) ctx.print.json({ acknowledged: false, frozen: store.state.freeze.kind === 'frozen', reason: 'the mission changed while it was checked' });

@@ -48,7 +48,7 @@ export const demoCommand = defineCommand({
     ctx.print.out('The simulated orchestrator completes three features, then two things go wrong:');
     ctx.print.out('  1. a finalization write of validation/m1/scrutiny/synthesis.json fails half-way;');
     ctx.print.out('  2. the orchestrator rewrites features.json from memory, putting completed features back to pending.');
-    ctx.print.out(c.dim(`$ guard run --mission ${q} -- node simulator.js --mission ${q} ...`));
+    ctx.print.out(c.dim(`(running guard run --mission ${q} -- the simulated orchestrator)`));
     ctx.print.out();
 
     // Ctrl-C reaches `guard run` and the simulator directly; the demo waits for them and reports.
@@ -63,10 +63,10 @@ export const demoCommand = defineCommand({
     const status = run.exitCode ?? 1;
 
     ctx.print.out();
-    ctx.print.out(c.bold(`── guard status --mission ${q}`));
+    ctx.print.out(c.bold(`── ${home}guard status --mission ${q}`));
     await guard(['status', '--mission', mission]);
     ctx.print.out();
-    ctx.print.out(c.bold(`── the bad write: guard diff --mission ${q} features.json`));
+    ctx.print.out(c.bold(`── the bad write: ${home}guard diff --mission ${q} features.json`));
     const diff = await guard(['diff', '--mission', mission, 'features.json'], { capture: true });
     const outcome = await demoOutcome(guardHome, mission);
     if (diff.exitCode === EXIT.usage && String(diff.stderr).includes('unknown command')) {

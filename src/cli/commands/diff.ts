@@ -22,13 +22,23 @@ interface Side {
 
 export const diffCommand = defineCommand({
   name: 'diff',
-  usage: 'guard diff A [B] [--mission DIR] [--json]   (A alone as ARTIFACT: last good -> newest rejected; A alone as SNAP: last good -> A)',
+  usage: 'guard diff [A [B]] [--mission DIR] [--json]   (nothing: the last bad write; ARTIFACT: last good -> the file on disk when it differs, else -> newest rejected; SNAP: last good -> SNAP)',
   summary: 'feature-level and text diff between two versions (default: the last bad write)',
   options: { ...missionOption, ...jsonOption, ...profileOptions },
   async run(ctx, { values, positionals }) {
-    if (positionals.length < 1 || positionals.length > 2) throw new GuardError('USAGE', `guard diff takes one or two references (got ${positionals.length}); guard snapshots lists them`);
+    if (positionals.length > 2) throw new GuardError('USAGE', `guard diff takes at most two references (got ${positionals.length}); guard snapshots lists them.`);
     const dir = resolveMissionDir(ctx, values.mission);
     const catalogue = await openCatalogue(ctx, dir);
+    if (positionals.length === 0) {
+      // The mission's last bad write: its newest rejected version, against its artifact's last good.
+      const last = [...catalogue.snapshots].reverse().find((snapshot) => snapshot.kind === 'rejected');
+      if (last === undefined) {
+        if (values.json === true) ctx.print.json({ a: null, b: null, identical: true, reason: 'no bad write is journaled for this mission' });
+        else ctx.print.out(`no bad write is journaled for mission ${catalogue.view.paths.missionDir}: nothing to compare. Compare two versions with guard diff A B (guard snapshots lists them).`);
+        return EXIT.ok;
+      }
+      positionals.push(last.digest === null ? last.path : `${last.path}@${last.seq}`);
+    }
     const sides = await pickSides(catalogue, positionals);
     if (sides === undefined) {
       const path = artifactOf(catalogue.snapshots, catalogue.view.paths.missionDir, positionals[0] as string);
@@ -64,12 +74,13 @@ async function pickSides(catalogue: SnapshotCatalogue, refs: string[]): Promise<
   }
   const path = artifactOf(catalogue.snapshots, missionDir, first);
   const good = await stored(catalogue, resolveSnapshot(catalogue.snapshots, missionDir, path));
+  // What is on disk first: a version nobody judged yet (the guard was not running) is the news.
+  const onDisk = await readOrNull(join(missionDir, path));
+  if (onDisk !== null && !onDisk.equals(good.bytes)) return [good, { path, what: 'on disk now', seq: null, digest: digestOf(onDisk), bytes: onDisk }];
   const rejected = [...catalogue.snapshots].reverse().find((snapshot) => snapshot.path === path && snapshot.kind === 'rejected');
   if (rejected?.digest === null) return [good, { path, what: 'rejected deletion', seq: rejected.seq, digest: null, bytes: Buffer.alloc(0) }];
   if (rejected !== undefined) return [good, await stored(catalogue, rejected as Snapshot & { digest: Digest })];
-  const onDisk = await readOrNull(join(missionDir, path));
-  if (onDisk === null || onDisk.equals(good.bytes)) return undefined;
-  return [good, { path, what: 'on disk now', seq: null, digest: digestOf(onDisk), bytes: onDisk }];
+  return undefined;
 }
 
 async function stored(catalogue: SnapshotCatalogue, snapshot: Snapshot & { digest: Digest }): Promise<Side> {

@@ -5,6 +5,7 @@ import type { Agent } from '../../install/hook-entries.js';
 import { installGuardHooks, removeGuardHooks, type FileOutcome, type InitReport } from '../../install/install.js';
 import { droidMissionsRoot, guardHookCommand, type Scope, type Where } from '../../install/targets.js';
 import { defineCommand, jsonOption } from '../command.js';
+import { projectRoot } from '../project-root.js';
 
 const USAGE = 'guard init --droid | --claude [--scope user | project] [--remove] [--json]';
 
@@ -23,12 +24,14 @@ export const initCommand = defineCommand({
     const scope = values.scope ?? 'user';
     if (scope !== 'user' && scope !== 'project') throw usage(`--scope must be "user" or "project", not "${scope}"`);
     const agent: Agent = values.droid === true ? 'droid' : 'claude';
-    const where: Where = { home: ctx.home, cwd: ctx.io.cwd, env: ctx.io.env };
+    const project = scope === 'project' ? projectRoot(ctx.io.cwd) : undefined;
+    const where: Where = { home: ctx.home, cwd: project?.dir ?? ctx.io.cwd, env: ctx.io.env };
     const options = { agent, scope: scope as Scope, where, command: guardHookCommand() };
     const report = values.remove === true ? await removeGuardHooks(options) : await installGuardHooks(options);
     const next = nextStep(report, where);
-    if (values.json === true) ctx.print.json({ ...report, next });
+    if (values.json === true) ctx.print.json({ ...report, ...(project === undefined ? {} : { project: project.dir }), next });
     else {
+      if (project !== undefined) ctx.print.out(`project: ${project.dir} (${project.how})`);
       for (const file of report.files) ctx.print.out(outcomeLine(file, report));
       for (const note of report.notes) ctx.print.out(`note: ${note}`);
       ctx.print.out(`next: ${next}`);

@@ -6,22 +6,24 @@ import { EXIT } from '../../errors.js';
 import { fixCommand } from '../../guardian/inspect.js';
 import { defineCommand, jsonOption, missionOption } from '../command.js';
 import { profileFor, profileOptions, resolveMissionDir } from '../mission.js';
+import { missionFromArgs } from '../mission-arg.js';
 import { inspectView, viewMission } from '../mission-view.js';
 import { issuesText } from '../render.js';
 
 export const planCommand = defineCommand({
   name: 'plan',
-  usage: 'guard plan [--mission DIR] [--json]',
+  usage: 'guard plan [DIR | --mission DIR] [--json]',
   summary: 'the resume plan from durable truth: done, truly pending, and where features.json disagrees',
   options: { ...missionOption, ...jsonOption, ...profileOptions },
-  async run(ctx, { values }) {
-    const dir = resolveMissionDir(ctx, values.mission);
+  async run(ctx, { values, positionals }) {
+    const dir = missionFromArgs(ctx, 'plan', values.mission, positionals);
     const view = await viewMission(ctx.guardHome, dir);
     const { summary, plan, disagreements } = await inspectView(view, profileFor(ctx, dir, values));
     const missionDir = view.paths.missionDir;
     const withFix = disagreements.map((item) => ({ ...item, command: fixCommand(item.fix, missionDir) }));
     if (values.json === true) {
-      ctx.print.json({ mission: missionDir, summary: summary?.path ?? null, frozen: view.state.freeze.kind === 'frozen', done: plan.done, pending: plan.pending, disagreements: withFix, finalization: plan.finalization });
+      const frozenNext = view.state.freeze.kind === 'frozen' ? `guard ack --mission ${shellQuote(missionDir)} --note "..."` : null;
+      ctx.print.json({ mission: missionDir, summary: summary?.path ?? null, frozen: view.state.freeze.kind === 'frozen', next: frozenNext ?? (disagreements.some((item) => item.severity === 'error') ? `guard verify --mission ${shellQuote(missionDir)}` : 'resume'), done: plan.done, pending: plan.pending, disagreements: withFix, finalization: plan.finalization });
       return EXIT.ok;
     }
     const { c } = ctx.print;
@@ -40,6 +42,13 @@ export const planCommand = defineCommand({
       for (const incident of plan.finalization) ctx.print.out(`  #${incident.id} ${incident.path} (${incident.outcome}): ${issuesText(incident.issues)}`);
     }
     const errors = withFix.filter((item) => item.severity === 'error').length;
+    const freeze = view.state.freeze;
+    if (freeze.kind === 'frozen') {
+      const mission = shellQuote(missionDir);
+      ctx.print.out(c.red(`the mission is FROZEN since ${freeze.since} (incident ${freeze.incident}): ${freeze.reason}`));
+      ctx.print.out(`next: ${errors > 0 ? 'repair as above, then ' : ''}guard ack --mission ${mission} --note "..." (it unfreezes only when the mission passes its checks); do not resume before.`);
+      return EXIT.ok;
+    }
     ctx.print.out(errors > 0 ? `next: repair, then check with: guard verify --mission ${shellQuote(missionDir)}` : 'next: resume; only the pending features above are left');
     return EXIT.ok;
   },

@@ -26,11 +26,14 @@ import { relaySignals, type SignalRelay } from '../../run/signals.js';
 import { defineCommand, type Context, type Parsed } from '../command.js';
 import { errorLine, parseRecheckMs, parseSettleMs, parseStuckMs, startGuarding } from '../guarding.js';
 import { droidRootOf, missionGuardOptions, profileFor, profileOptions, refuseNonMission, resolveMissionDir } from '../mission.js';
+import { incidentOptions, parseIncidentHook, parseRetryHeldMs } from '../incident-options.js';
+import { frozenElsewhere } from '../ended-frozen.js';
+import type { IncidentHook } from '../../run/incident-hook.js';
 
 /** How long a child gets between SIGTERM and SIGKILL when the guard must stop it. */
 export const STOP_GRACE_MS = 3000;
 
-const USAGE = 'guard run [--profile P] [--config F] [--mission DIR | --root DIR] [--settle-ms N] [--stuck-ms N] [--recheck-ms N] [--suspend-child] [--no-hooks] [--force] [--max-files N] -- CMD [ARGS...]';
+const USAGE = 'guard run [--profile P] [--config F] [--mission DIR | --root DIR] [--settle-ms N] [--stuck-ms N] [--recheck-ms N] [--suspend-child] [--no-hooks] [--force] [--max-files N] [--on-incident CMD] -- CMD [ARGS...]';
 
 /** Everything the run needs, resolved at the edge. */
 interface RunPlan {
@@ -43,6 +46,8 @@ interface RunPlan {
   stuckMs: string | undefined;
   recheckMs: string | undefined;
   profile: { profile?: string; config?: string };
+  onIncident: IncidentHook | undefined;
+  retryHeldMs: number;
 }
 
 const OPTIONS = {
@@ -55,6 +60,8 @@ const OPTIONS = {
   'recheck-ms': { type: 'string' },
   'suspend-child': { type: 'boolean' },
   'no-hooks': { type: 'boolean' },
+  ...incidentOptions,
+  'retry-held-ms': { type: 'string' },
 } as const;
 
 export const runCommand = defineCommand({
@@ -99,6 +106,8 @@ function planRun(ctx: Context, values: Parsed<typeof OPTIONS>['values'], positio
     stuckMs: values['stuck-ms'],
     recheckMs: values['recheck-ms'],
     profile,
+    onIncident: parseIncidentHook(values),
+    retryHeldMs: parseRetryHeldMs(values['retry-held-ms']),
   };
 }
 
@@ -135,6 +144,8 @@ async function guardedRun(ctx: Context, plan: RunPlan, relay: SignalRelay): Prom
     settleMs: plan.settleMs,
     stuckMs: plan.stuckMs,
     recheckMs: plan.recheckMs,
+    onIncident: plan.onIncident,
+    retryHeldMs: plan.retryHeldMs,
     profileFor: (dir) => profileFor(ctx, dir, plan.profile, 'last-adopted'),
     onEntries: () => syncSuspension(),
     onAdopted: (guardian) => {
@@ -151,13 +162,13 @@ async function guardedRun(ctx: Context, plan: RunPlan, relay: SignalRelay): Prom
       await supervisor.watchRoot(plan.root.dir, plan.root.existing);
     }
   } catch (error) {
-    await supervisor.stop('start failed');
+    await guarding.stop('start failed');
     throw error;
   }
 
   const refusal = failure !== undefined ? undefined : frozenAtStart(ctx, plan, [...supervisor.guardians.values()]);
   if (failure !== undefined || refusal !== undefined || relay.early !== undefined) {
-    await supervisor.stop(failure !== undefined ? 'fatal error' : refusal !== undefined ? 'frozen at start; child not started' : `stopped by ${relay.early} before the child started`);
+    await guarding.stop(failure !== undefined ? 'fatal error' : refusal !== undefined ? 'frozen at start; child not started' : `stopped by ${relay.early} before the child started`);
     if (failure !== undefined) {
       print.err(`guard run: ${errorLine(ctx, failure)}`);
       return exitCodeOf(failure);
@@ -176,7 +187,7 @@ async function guardedRun(ctx: Context, plan: RunPlan, relay: SignalRelay): Prom
   if (launched.kind === 'launch-failed') {
     print.err(`guard run: ${launched.message}`);
     await overlay?.remove();
-    await supervisor.stop('the child could not be started');
+    await guarding.stop('the child could not be started');
     return launched.status;
   }
   const running = launched;
@@ -191,18 +202,21 @@ async function guardedRun(ctx: Context, plan: RunPlan, relay: SignalRelay): Prom
     print.err(`guard run: the mission is no longer protected; stopping ${plan.command[0]} (pid ${running.pid}): SIGTERM, then SIGKILL after ${STOP_GRACE_MS / 1000} s`);
     const exit = await running.stop(STOP_GRACE_MS);
     await journalExit(supervisor.guardians.values(), exit).catch(() => undefined);
-    await supervisor.stop('fatal error').catch(() => undefined);
+    await guarding.stop('fatal error').catch(() => undefined);
     await overlay?.remove();
     return exitCodeOf(outcome.error);
   }
   const { exit } = outcome;
   await journalExit(supervisor.guardians.values(), exit).catch((error: Error) => print.err(`guard run: could not journal the child's exit: ${errorLine(ctx, error)}`));
-  await supervisor.stop(`child exited (${exit.signal ?? `code ${exit.code}`})`);
+  await guarding.stop(`child exited (${exit.signal ?? `code ${exit.code}`})`);
   await overlay?.remove();
   const status = exitStatusOf(exit);
   const frozen = [...supervisor.guardians.values()].filter((guardian) => guardian.frozen);
   for (const guardian of frozen) print.err(frozenLine(guardian, 'ended frozen'));
-  return status === 0 && frozen.length > 0 ? EXIT.frozen : status;
+  // A mission another guard held (a `guard watch --root` adopted it first) counts too.
+  const others = await frozenElsewhere(ctx, [...supervisor.held, ...plan.missions].filter((dir) => !supervisor.guardians.has(dir)));
+  for (const dir of others) print.err(`guard run: mission ${dir} ended frozen (frozen by another guard).\n  inspect: guard status --mission ${shellQuote(dir)}\n  then:    guard ack --mission ${shellQuote(dir)} --note "..."`);
+  return status === 0 && frozen.length + others.length > 0 ? EXIT.frozen : status;
 }
 
 // A mission invalid at start: say why and what to run, and refuse to launch (exit 3).

@@ -7,15 +7,57 @@ import { artifactHealth, summarizeMission } from '../mission-view.js';
 import { issuesText } from '../render.js';
 import { shellQuote, type Frozen } from '../../core/freeze.js';
 import { summaryArtifact } from '../../guardian/inspect.js';
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { GuardError } from '../../errors.js';
+import { droidMissionsRoot } from '../../install/targets.js';
+import { looksLikeMission } from '../../profiles/profile.js';
+import type { Context } from '../command.js';
+import { missionFromArgs } from '../mission-arg.js';
+import { missionRows, missionTable } from '../missions-table.js';
+
+// The root to list: --root, else droid's missions root when no mission is named and the current
+// dir is not one (and that root exists); undefined for a one-mission status.
+function rootToList(ctx: Context, root: string | undefined, mission: string | undefined, positionals: string[]): string | undefined {
+  if (root !== undefined) {
+    if (mission !== undefined || positionals.length > 0) throw new GuardError('USAGE', 'guard status takes a mission (DIR or --mission DIR) or --root DIR, not both.');
+    const dir = resolve(ctx.io.cwd, root);
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new GuardError('MISSION_NOT_FOUND', `the missions root ${dir} does not exist.`);
+    return dir;
+  }
+  if (mission !== undefined || positionals.length > 0 || (ctx.io.env.GUARD_MISSION ?? '') !== '' || looksLikeMission(ctx.io.cwd)) return undefined;
+  const droidRoot = droidMissionsRoot({ home: ctx.home, cwd: ctx.io.cwd, env: ctx.io.env });
+  return existsSync(droidRoot) ? droidRoot : undefined;
+}
+
+async function statusOfRoot(ctx: Context, root: string, json: boolean): Promise<number> {
+  const tty = (ctx.io.stderr as { isTTY?: boolean }).isTTY === true && !json;
+  const rows = await missionRows(ctx, root, tty ? (done, total) => ctx.io.stderr.write(`\rreading missions: ${done}/${total}${done === total ? '\n' : ''}`) : undefined);
+  const frozen = rows.some((row) => row.frozen);
+  if (json) {
+    ctx.print.json({ root, missions: rows });
+    return frozen ? EXIT.frozen : EXIT.ok;
+  }
+  ctx.print.out(`missions under ${root}: ${rows.length}${frozen ? `, ${rows.filter((row) => row.frozen).length} frozen` : ''}`);
+  if (rows.length > 0) ctx.print.out(missionTable(rows, ctx.print.c).join('\n'));
+  return frozen ? EXIT.frozen : EXIT.ok;
+}
 
 export const statusCommand = defineCommand({
   name: 'status',
-  usage: 'guard status [--mission DIR] [--json]',
+  usage: 'guard status [DIR | --mission DIR | --root DIR] [--json]',
   summary: 'frozen or not, open incidents, artifact health, and what to do next',
-  options: { ...missionOption, ...jsonOption, ...profileOptions },
-  async run(ctx, { values }) {
-    const dir = resolveMissionDir(ctx, values.mission);
+  options: { ...missionOption, ...jsonOption, ...profileOptions, root: { type: 'string' } },
+  async run(ctx, { values, positionals }) {
+    const root = rootToList(ctx, values.root, values.mission, positionals);
+    if (root !== undefined) return statusOfRoot(ctx, root, values.json === true);
+    const dir = missionFromArgs(ctx, 'status', values.mission, positionals);
     const view = await summarizeMission(ctx.guardHome, dir);
+    // A sentinel this guard home knows nothing of: another GUARD_HOME froze the mission.
+    const warnings = existsSync(view.paths.sentinel) && view.state.seq === 0
+      ? [`${view.paths.sentinel} exists (the mission was frozen), but this guard home (${ctx.guardHome}) has no journal for the mission: wrong GUARD_HOME? Run guard status with the GUARD_HOME of the guard that froze it.`]
+      : [];
+    for (const warning of warnings) ctx.print.err(`guard status: warning: ${warning}`);
     const profile = profileFor(ctx, dir, values);
     const artifacts = await artifactHealth(view, profile);
     const { state } = view;
@@ -40,6 +82,7 @@ export const statusCommand = defineCommand({
         guardian: view.guardian ?? null,
         journal: { file: view.paths.journal, seq: state.seq, tornBytes: view.tornBytes },
         permits: [...state.permits].map(([feature, permit]) => ({ feature, ...permit })),
+        warnings,
         next,
         wayOut,
       });

@@ -6,15 +6,16 @@ import { fixCommand } from '../../guardian/inspect.js';
 import type { Disagreement } from '../../core/plan.js';
 import { defineCommand, jsonOption, missionOption, type Context } from '../command.js';
 import { profileFor, profileOptions, resolveMissionDir } from '../mission.js';
+import { missionFromArgs } from '../mission-arg.js';
 import { inspectView, viewMission, type MissionView } from '../mission-view.js';
 
 export const verifyCommand = defineCommand({
   name: 'verify',
-  usage: 'guard verify [--mission DIR] [--json]',
+  usage: 'guard verify [DIR | --mission DIR] [--json]',
   summary: 'check the journal chain and cross-check it with features.json, state.json and the evidence files',
   options: { ...missionOption, ...jsonOption, ...profileOptions },
-  async run(ctx, { values }) {
-    const dir = resolveMissionDir(ctx, values.mission);
+  async run(ctx, { values, positionals }) {
+    const dir = missionFromArgs(ctx, 'verify', values.mission, positionals);
     let view: MissionView;
     let found: Disagreement[];
     try {
