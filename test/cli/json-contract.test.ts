@@ -109,14 +109,14 @@ describe('JSON contracts (schemas/cli)', () => {
     await jsonOf('write.schema.json', ['write', ...m, 'features.json', '--from', badFile], { code: 1 });
     await jsonOf('restore.schema.json', ['restore', ...m, 'features.json@rejected'], { code: 1 });
     await jsonOf('repair.schema.json', ['repair', ...m, '--journal'], { code: 0 });
-    await jsonOf('repair.schema.json', ['repair', ...m, '--reopen', 'f1-login', '--reason', 'contract test'], { code: 0 });
+    await jsonOf('repair.schema.json', ['repair', ...m, '--reopen', 'f1-login', '--reason', 'contract test', '--yes-i-am-human'], { code: 0 });
     const [rejected] = kinds(box, 'write-rejected');
     await jsonOf('export.schema.json', ['export', ...m, '--incident', String(rejected?.seq), '--out', join(box.dir, 'bundle')], { code: 0 });
     const project = join(box.dir, 'project');
     mkdirSync(project);
     await jsonOf('init.schema.json', ['init', '--claude', '--scope', 'project'], { cwd: project, code: 0 });
     await jsonOf('service.schema.json', ['service', 'status'], { env: { ...box.env, XDG_CONFIG_HOME: join(box.dir, 'xdg') }, code: 1 });
-    await jsonOf('ack.schema.json', ['ack', ...m, '--note', 'contract test'], { code: 0 });
+    await jsonOf('ack.schema.json', ['ack', ...m, '--note', 'contract test', '--yes-i-am-human'], { code: 0 });
   });
 
   test('errors: one JSON document on stdout with a stable code', async () => {

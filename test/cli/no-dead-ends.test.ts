@@ -141,7 +141,7 @@ describe('after an incident', () => {
     await freeze();
     chmodSync(box.dir, 0o777);
     execFileSync('chmod', ['-R', 'a+rwX', box.dir]);
-    const result = await runGuardAs(['ack', '--mission', box.mission, '--note', 'looked at it']);
+    const result = await runGuardAs(['ack', '--mission', box.mission, '--note', 'looked at it', '--yes-i-am-human']);
     assert.equal(result.code, 0, result.stderr);
     assert.doesNotMatch(result.stderr, /internal error/);
     const acknowledged = kinds(box, 'acknowledged')[0];
