@@ -86,6 +86,7 @@ const FORMATTERS: FormatterTable = {
   'child-exited': (e) => `child exited (${e.signal === null ? `code ${e.code}` : `signal ${e.signal}`})`,
   'lock-compromised': (e) => `guardian lock compromised (${e.detail})${e.recovered ? '; taken back' : ''}`,
   'journal-repaired': (e) => `journal repaired: ${e.reason} (${e.cutBytes} bytes cut, kept as ${short(e.object)})`,
+  'shape-warning': (e, c) => `${c.yellow('warning')} ${e.path} ${short(e.digest)} accepted (droid's readers tolerate it): ${issuesText(e.issues)}`,
   'cross-check-failed': (e, c) => `${c.red('CROSS-CHECK FAILED')}: ${e.disagreements.map((d) => d.message).join('; ')}`,
 };
 

@@ -7,7 +7,7 @@ export type WriteSource = 'watcher' | 'baseline' | 'guard-write' | 'restore' | '
 
 /** A fact read from an evidence artifact that outlives the artifact (issue: durable truth). */
 export type EvidenceFact =
-  | { fact: 'worker-completed'; feature: string; session: string; outcome: 'success' | 'partial' | 'failure'; source: string }
+  | { fact: 'worker-completed'; feature: string; session: string; outcome: 'success' | 'partial' | 'failure'; source: string; leftUndone?: true }
   | { fact: 'assertion'; assertion: string; status: string; milestone?: string };
 
 export type EntryBody =
@@ -32,7 +32,9 @@ export type EntryBody =
   | { kind: 'child-exited'; code: number | null; signal: string | null }
   | { kind: 'lock-compromised'; detail: string; recovered: boolean }
   | { kind: 'journal-repaired'; reason: string; cutBytes: number; object: Digest | null; keptSeq: number }
-  | { kind: 'cross-check-failed'; disagreements: Array<{ path: string; feature?: string; message: string }> };
+  | { kind: 'cross-check-failed'; disagreements: Array<{ path: string; feature?: string; message: string }> }
+  /** An accepted version that deviates from the shape droid writes in a way its readers tolerate. */
+  | { kind: 'shape-warning'; path: string; digest: Digest | null; issues: Issue[] };
 
 export type EntryKind = EntryBody['kind'];
 
@@ -72,4 +74,5 @@ export const ENTRY_KINDS = [
   'lock-compromised',
   'journal-repaired',
   'cross-check-failed',
+  'shape-warning',
 ] as const satisfies readonly EntryKind[];

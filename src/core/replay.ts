@@ -58,6 +58,8 @@ export interface MissionState {
   permits: Map<string, { reason: string; seq: number; who: string }>;
   features: Map<string, FeatureHistory>;
   succeeded: Map<string, string>;
+  /** Feature id -> the success handoff that left work undone (droid's sanctioned reopen). */
+  reopenable: Map<string, { session: string; source: string }>;
   assertions: Map<string, { status: string; milestone?: string }>;
   /** Digests a hook approved per path, newest last (for unhooked-write detection). */
   hookApproved: Map<string, Digest[]>;
@@ -74,6 +76,7 @@ export function emptyState(): MissionState {
     permits: new Map(),
     features: new Map(),
     succeeded: new Map(),
+    reopenable: new Map(),
     assertions: new Map(),
     hookApproved: new Map(),
     counts: new Map(),
@@ -132,6 +135,7 @@ function applyEntry(state: MissionState, entry: JournalEntry): void {
       for (const feature of reasons.keys()) {
         state.permits.delete(feature);
         state.succeeded.delete(feature);
+        state.reopenable.delete(feature);
       }
       const pending = pendingIndex(state);
       for (const incident of pending.get(body.path) ?? []) {
@@ -201,6 +205,7 @@ function applyEntry(state: MissionState, entry: JournalEntry): void {
     case 'lock-compromised':
     case 'journal-repaired':
     case 'cross-check-failed':
+    case 'shape-warning':
       return;
     default:
       assertNever(body);
@@ -212,6 +217,8 @@ function applyFact(state: MissionState, fact: EvidenceFact, seq: number): void {
     case 'worker-completed':
       featureOf(state, fact.feature).outcomes.push({ session: fact.session, outcome: fact.outcome, source: fact.source, seq });
       if (fact.outcome === 'success') state.succeeded.set(fact.feature, fact.session);
+      if (fact.outcome === 'success' && fact.leftUndone === true) state.reopenable.set(fact.feature, { session: fact.session, source: fact.source });
+      else if (fact.outcome === 'success' && state.reopenable.get(fact.feature)?.session !== fact.session) state.reopenable.delete(fact.feature);
       return;
     case 'assertion':
       state.assertions.set(fact.assertion, { status: fact.status, ...(fact.milestone === undefined ? {} : { milestone: fact.milestone }) });
@@ -236,7 +243,7 @@ export function evidenceOf(state: MissionState): Evidence {
   for (const [id, assertion] of state.assertions) if (assertion.status === 'passed') passedAssertions.add(id);
   const completed = new Set<string>();
   for (const history of state.features.values()) if (history.status === 'completed') completed.add(history.id);
-  return { succeeded: state.succeeded, passedAssertions, completed };
+  return { succeeded: state.succeeded, passedAssertions, completed, reopenable: state.reopenable };
 }
 
 // Open incidents, oldest first.

@@ -103,6 +103,8 @@ function loadProfileFile(file: string, label: string, builtIn = false): Profile 
     maxDepth: entry.maxDepth ?? DEFAULT_MAX_DEPTH,
     rules: entry.rules ?? [],
     ...(entry.schema === undefined ? {} : { schema: schemaCheckOf(ajvOnce, resolve(base, entry.schema), entry.glob, builtIn) }),
+    ...(entry.expectedSchema === undefined ? {} : { expected: schemaCheckOf(ajvOnce, resolve(base, entry.expectedSchema), entry.glob, builtIn) }),
+    ...(entry.allowBom === undefined ? {} : { allowBom: entry.allowBom }),
     ...(entry.statusItems === undefined ? {} : { statusItems: entry.statusItems }),
     ...(entry.evidence === undefined ? {} : { evidence: entry.evidence }),
   }));
@@ -112,7 +114,7 @@ function loadProfileFile(file: string, label: string, builtIn = false): Profile 
 type ProfileFile = {
   name?: string;
   freeze?: FreezeAction;
-  artifacts: Array<Omit<ArtifactSpec, 'schema' | 'format' | 'maxBytes' | 'maxDepth' | 'rules'> & Partial<Pick<ArtifactSpec, 'format' | 'maxBytes' | 'maxDepth' | 'rules'>> & { schema?: string }>;
+  artifacts: Array<Omit<ArtifactSpec, 'schema' | 'expected' | 'format' | 'maxBytes' | 'maxDepth' | 'rules'> & Partial<Pick<ArtifactSpec, 'format' | 'maxBytes' | 'maxDepth' | 'rules'>> & { schema?: string; expectedSchema?: string }>;
 };
 
 function schemaCheckOf(ajv: () => ReturnType<typeof createAjv>, file: string, glob: string, lazy: boolean): SchemaCheck {

@@ -37,6 +37,7 @@ export const statusCommand = defineCommand({
         guardian: view.guardian ?? null,
         journal: { file: view.paths.journal, seq: state.seq, tornBytes: view.tornBytes },
         permits: [...state.permits].map(([feature, permit]) => ({ feature, ...permit })),
+        warnings: state.counts.get('shape-warning') ?? 0,
         next,
       });
       return frozen ? EXIT.frozen : EXIT.ok;
@@ -46,6 +47,8 @@ export const statusCommand = defineCommand({
     ctx.print.out(frozen && state.freeze.kind === 'frozen' ? `  ${c.red.bold('FROZEN')} since ${state.freeze.since} (incident ${state.freeze.incident}): ${state.freeze.reason}` : `  ${c.green('not frozen')}`);
     ctx.print.out(`  guardian: ${view.guardian === undefined ? 'not running' : `pid ${view.guardian.pid} (${view.guardian.mode}) since ${view.guardian.since}`}`);
     ctx.print.out(`  journal: ${state.seq} entries${view.tornBytes > 0 ? c.yellow(`, ${view.tornBytes} torn bytes at the end (repaired on the next write)`) : ''}`);
+    const warnings = state.counts.get('shape-warning') ?? 0;
+    if (warnings > 0) ctx.print.out(c.yellow(`  warnings: ${warnings} accepted version${warnings === 1 ? '' : 's'} deviate from the shape droid writes (its readers tolerate them): guard log --mission ${mission} --kind shape-warning`));
     if (incidents.length > 0) {
       ctx.print.out('  open incidents:');
       for (const incident of incidents) {
