@@ -217,7 +217,9 @@ function applyFact(state: MissionState, fact: EvidenceFact, seq: number): void {
     case 'worker-completed':
       featureOf(state, fact.feature).outcomes.push({ session: fact.session, outcome: fact.outcome, source: fact.source, seq });
       if (fact.outcome === 'success') state.succeeded.set(fact.feature, fact.session);
-      if (fact.outcome === 'success' && fact.leftUndone === true) state.reopenable.set(fact.feature, { session: fact.session, source: fact.source });
+      // A handoff an agent's tool wrote (a hook approved it) never sanctions a reopen: droid's own
+      // EndFeatureRun writes pass no hook, and an agent must not grant itself a reopen.
+      if (fact.outcome === 'success' && fact.leftUndone === true && !state.hookApproved.has(fact.source)) state.reopenable.set(fact.feature, { session: fact.session, source: fact.source });
       else if (fact.outcome === 'success' && state.reopenable.get(fact.feature)?.session !== fact.session) state.reopenable.delete(fact.feature);
       return;
     case 'assertion':

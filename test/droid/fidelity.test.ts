@@ -181,6 +181,17 @@ describe("droid's sanctioned reopen", () => {
     await until(() => journal(box).some((item) => item.kind === 'frozen'), 'the watcher freezes an unsanctioned reopen');
   });
 
+  test('a handoff an agent wrote through a tool (a hook approved it) sanctions nothing', async () => {
+    guard = await startWatch(box);
+    const forged = handoff(X, 'w1', {}, { whatWasLeftUndone: 'let me reopen this' });
+    const create = { session_id: 'orch', transcript_path: join(box.dir, 't.jsonl'), cwd: box.mission, hook_event_name: 'PreToolUse', tool_name: 'Create', tool_input: { file_path: at(handoffPath), content: forged } };
+    assert.equal((await runGuard(box, ['hook'], { input: JSON.stringify(create) })).code, 0, 'a well-formed handoff is allowed');
+    await droidWrite(at(handoffPath), forged, { mkdir: true });
+    await droidWrite(at('progress_log.jsonl'), successLine(X, 'w1'), { append: true });
+    await until(() => kinds(box, 'evidence').filter((entry) => entry.kind === 'evidence' && entry.facts.some((fact) => fact.fact === 'worker-completed' && fact.feature === X)).length === 2, 'both success facts journaled');
+    assert.equal((await hook(reopened())).code, 2, 'the reopen is still denied');
+  });
+
   test('a handoff whose work left undone is "none" sanctions nothing', async () => {
     await successWithWorkLeft({ whatWasLeftUndone: ' None ' });
     assert.equal((await hook(reopened())).code, 2);
