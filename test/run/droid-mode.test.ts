@@ -51,8 +51,14 @@ describe('guard run -- droid', () => {
     const before = readFileSync(hooksFile, 'utf8');
     const stop = join(box.dir, 'stop');
     const guard = spawnGuard(box, ['run', '--root', root, '--', 'droid', 'wait', stop], { env });
-    await droidStarted(dump);
-    assert.deepEqual(JSON.parse(readFileSync(join(dump, 'argv.json'), 'utf8')), ['wait', stop], "the user's args, untouched: no --settings overlay");
+    const argv = await until(() => {
+      try {
+        return JSON.parse(readFileSync(join(dump, 'argv.json'), 'utf8')) as string[];
+      } catch {
+        return undefined; // not written yet, or being written
+      }
+    }, 'the fake droid to dump its argv');
+    assert.deepEqual(argv, ['wait', stop], "the user's args, untouched: no --settings overlay");
     writeFileSync(stop, '');
     const result = await guard.done;
     assert.equal(result.code, 0, result.stderr);
