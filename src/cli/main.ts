@@ -23,6 +23,7 @@ const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () => Promi
   { name: 'log', summary: 'the journal as a timeline', load: async () => (await import('./commands/log.js')).logCommand as never },
   { name: 'hook', summary: 'PreToolUse hook for droid and Claude Code (stdin payload; exit 2 denies)', load: async () => (await import('./commands/hook.js')).hookCommand as never },
   { name: 'init', summary: "install (or --remove) the guard's hooks in droid or Claude Code settings", load: async () => (await import('./commands/init.js')).initCommand as never },
+  { name: 'doctor', summary: "whether droid will run the guard's hooks, and why not", load: async () => (await import('./commands/doctor.js')).doctorCommand as never },
   { name: 'snapshots', summary: 'list the stored versions of the artifacts (accepted, rejected, last good)', load: async () => (await import('./commands/snapshots.js')).snapshotsCommand as never },
   { name: 'show', summary: 'print the exact bytes of a stored version', load: async () => (await import('./commands/show.js')).showCommand as never },
   { name: 'diff', summary: 'feature-level and text diff between two versions (default: the last bad write)', load: async () => (await import('./commands/diff.js')).diffCommand as never },

@@ -96,6 +96,7 @@ const FORMATTERS: FormatterTable = {
   'child-exited': (e) => `child exited (${e.signal === null ? `code ${e.code}` : `signal ${e.signal}`})`,
   'lock-compromised': (e) => `guardian lock compromised (${e.detail})${e.recovered ? '; taken back' : ''}`,
   'journal-repaired': (e) => `journal repaired: ${e.reason} (${e.cutBytes} bytes cut, kept as ${short(e.object)})${e.freeze === undefined ? '' : `; stays frozen: ${e.freeze}`}`,
+  'shape-warning': (e, c) => `${c.yellow('warning')} ${e.path} ${short(e.digest)} accepted (droid's readers tolerate it): ${issuesText(e.issues)}`,
   'cross-check-failed': (e, c) => `${c.red('CROSS-CHECK FAILED')}: ${e.disagreements.map((d) => d.message).join('; ')}`,
   'mission-fault': (e, c) => `${c.red('MISSION FAULT')} ${e.path}: ${e.detail}`,
   'incident-hook-failed': (e, c) => `${c.yellow('--on-incident failed')} for incident ${e.incident} (${e.command}): ${e.reason}`,

@@ -22,7 +22,7 @@ function progressFacts(previous: unknown, doc: unknown): EvidenceFact[] {
     if (!isRecord(value) || value.type !== 'worker_completed') continue;
     const { featureId, workerSessionId, successState } = value;
     if (typeof featureId === 'string' && typeof workerSessionId === 'string' && typeof successState === 'string' && OUTCOMES.has(successState)) {
-      facts.push({ fact: 'worker-completed', feature: featureId, session: workerSessionId, outcome: successState as 'success', source: `progress_log.jsonl:${line}` });
+      facts.push({ fact: 'worker-completed', feature: featureId, session: workerSessionId, outcome: successState as 'success', source: `progress_log.jsonl:${line}`, ...leftUndone(value.handoff) });
     }
   }
   return facts;
@@ -32,7 +32,20 @@ function handoffFacts(path: string, doc: unknown): EvidenceFact[] {
   if (!isRecord(doc)) return [];
   const { featureId, workerSessionId, successState } = doc;
   if (typeof featureId !== 'string' || typeof workerSessionId !== 'string' || typeof successState !== 'string' || !OUTCOMES.has(successState)) return [];
-  return [{ fact: 'worker-completed', feature: featureId, session: workerSessionId, outcome: successState as 'success', source: path }];
+  return [{ fact: 'worker-completed', feature: featureId, session: workerSessionId, outcome: successState as 'success', source: path, ...leftUndone(doc.handoff) }];
+}
+
+// A handoff that reports work left undone or discovered issues: droid forces the orchestrator's
+// attention and tells it to reopen the feature with an updated description (DROID.md §4).
+function leftUndone(handoff: unknown): { leftUndone?: true } {
+  if (!isRecord(handoff)) return {};
+  return nonEmpty(handoff.whatWasLeftUndone) || nonEmpty(handoff.discoveredIssues) ? { leftUndone: true } : {};
+}
+
+function nonEmpty(value: unknown): boolean {
+  // droid's own test: a trimmed string other than "none" (any case), an array with entries.
+  if (typeof value === 'string') return value.trim() !== '' && value.trim().toLowerCase() !== 'none';
+  return Array.isArray(value) && value.length > 0;
 }
 
 function assertionFacts(previous: unknown, doc: unknown): EvidenceFact[] {

@@ -7,7 +7,7 @@ export type WriteSource = 'watcher' | 'baseline' | 'guard-write' | 'restore' | '
 
 /** A fact read from an evidence artifact that outlives the artifact (issue: durable truth). */
 export type EvidenceFact =
-  | { fact: 'worker-completed'; feature: string; session: string; outcome: 'success' | 'partial' | 'failure'; source: string }
+  | { fact: 'worker-completed'; feature: string; session: string; outcome: 'success' | 'partial' | 'failure'; source: string; leftUndone?: true }
   | { fact: 'assertion'; assertion: string; status: string; milestone?: string };
 
 export type EntryBody =
@@ -34,7 +34,9 @@ export type EntryBody =
   | { kind: 'journal-repaired'; reason: string; cutBytes: number; object: Digest | null; keptSeq: number; /** Set when the cut or lost part may have held a freeze: the mission stays frozen. */ freeze?: string }
   | { kind: 'cross-check-failed'; disagreements: Array<{ path: string; feature?: string; message: string }> }
   | { kind: 'mission-fault'; path: string; code: string; detail: string }
-  | { kind: 'incident-hook-failed'; incident: number; command: string; reason: string };
+  | { kind: 'incident-hook-failed'; incident: number; command: string; reason: string }
+  /** An accepted version that deviates from the shape droid writes in a way its readers tolerate. */
+  | { kind: 'shape-warning'; path: string; digest: Digest | null; issues: Issue[] };
 
 export type EntryKind = EntryBody['kind'];
 
@@ -76,4 +78,5 @@ export const ENTRY_KINDS = [
   'cross-check-failed',
   'mission-fault',
   'incident-hook-failed',
+  'shape-warning',
 ] as const satisfies readonly EntryKind[];

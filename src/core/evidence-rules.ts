@@ -1,6 +1,6 @@
 // Evidence rules (DESIGN.md §6.6): a summary file may not contradict stronger, journaled facts.
-import { itemMap } from './pointer.js';
-import type { Issue, ItemsSelector } from './types.js';
+import { itemMap, statusOfItem } from './pointer.js';
+import type { Issue, StatusSelector } from './types.js';
 
 /** Durable facts from the journal that a features.json version must agree with. */
 export interface Evidence {
@@ -10,31 +10,37 @@ export interface Evidence {
   passedAssertions: ReadonlySet<string>;
   /** Features whose journaled status is completed. */
   completed: ReadonlySet<string>;
+  /**
+   * Feature id -> the success handoff that reported work left undone or discovered issues (and
+   * its worker session): droid then tells the orchestrator to reopen the feature (DROID.md §4).
+   */
+  reopenable?: ReadonlyMap<string, { session: string; source: string }>;
 }
 
 const NOT_STARTED = new Set(['pending', 'in_progress']);
 
 // Issues for every feature whose status contradicts evidence; legitimate droid moves
 // (requeue without success, validator override pending -> completed) pass.
-export function checkEvidence(selector: ItemsSelector & { status: string }, _before: unknown, after: unknown, evidence: Evidence): Issue[] {
+export function checkEvidence(selector: StatusSelector, _before: unknown, after: unknown, evidence: Evidence): Issue[] {
   const issues: Issue[] = [];
   const now = itemMap(after, selector);
   for (const [id, session] of evidence.succeeded) {
     const item = now.get(id);
+    const status = item === undefined ? null : statusOfItem(item.value, selector);
     if (item === undefined) {
       issues.push({ code: 'evidence', pointer: '', item: id, message: `"${id}" disappeared although worker session ${session} completed it with success` });
-    } else if (NOT_STARTED.has(String(item.value[selector.status]))) {
+    } else if (status === null || NOT_STARTED.has(status)) {
       issues.push({
         code: 'evidence',
         pointer: `${item.pointer}/${selector.status}`,
         item: id,
-        message: `"${id}" is ${String(item.value[selector.status])} although worker session ${session} completed it with success`,
+        message: `"${id}" is ${status ?? 'without a status'} although worker session ${session} completed it with success`,
       });
     }
   }
   for (const id of evidence.completed) {
     const item = now.get(id);
-    const status = item?.value[selector.status];
+    const status = item === undefined ? undefined : statusOfItem(item.value, selector);
     if (status === 'completed' || status === 'cancelled' || evidence.succeeded.has(id)) continue;
     const fulfills = item?.value.fulfills;
     if (Array.isArray(fulfills) && fulfills.length > 0 && fulfills.every((assertion) => evidence.passedAssertions.has(String(assertion)))) {
@@ -59,4 +65,30 @@ export function checkEvidence(selector: ItemsSelector & { status: string }, _bef
     }
   }
   return issues;
+}
+
+/**
+ * droid's sanctioned reopen (DROID.md §4): `completed -> pending` with a changed description, for a
+ * feature whose latest success handoff (journaled evidence, from the same worker session that
+ * completed it) reported work left undone or discovered issues. Only features with issues count:
+ * the judge waives their status and evidence issues and journals the reopen citing the handoff.
+ */
+export function sanctionedReopens(selector: StatusSelector, before: unknown, after: unknown, issues: readonly Issue[], evidence: Evidence): Array<{ feature: string; source: string }> {
+  if (evidence.reopenable === undefined || before === undefined) return [];
+  const old = itemMap(before, selector);
+  const now = itemMap(after, selector);
+  const flagged = new Set(issues.flatMap((issue) => (issue.item === undefined ? [] : [issue.item])));
+  const sanctioned: Array<{ feature: string; source: string }> = [];
+  for (const feature of flagged) {
+    const handoff = evidence.reopenable.get(feature);
+    const was = old.get(feature)?.value;
+    const is = now.get(feature)?.value;
+    if (handoff === undefined || was === undefined || is === undefined) continue;
+    if (statusOfItem(was, selector) !== 'completed' || statusOfItem(is, selector) !== 'pending') continue;
+    if (typeof is.description !== 'string' || is.description === was.description) continue;
+    if (evidence.succeeded.get(feature) !== handoff.session) continue;
+    if (typeof was.completedWorkerSessionId === 'string' && was.completedWorkerSessionId !== handoff.session) continue;
+    sanctioned.push({ feature, source: handoff.source });
+  }
+  return sanctioned;
 }

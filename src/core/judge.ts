@@ -1,10 +1,10 @@
 // The judge (DESIGN.md §6): a pure function from (artifact spec, last good, new bytes, durable
 // facts) to a verdict. The watcher, the hook and `guard write` all call it.
-import { checkEvidence, type Evidence } from './evidence-rules.js';
+import { checkEvidence, sanctionedReopens, type Evidence } from './evidence-rules.js';
 import { decodeUtf8, parseJson, parseJsonLines, type JsonLine, type ParseLimits } from './parse.js';
-import { itemKeyAt, itemMap, type Item } from './pointer.js';
+import { itemKeyAt, itemMap, statusOfItem, type Item } from './pointer.js';
 import { checkRules } from './rules.js';
-import type { Format, Issue, ItemsSelector, Role, RuleSpec, Transition } from './types.js';
+import type { Format, Issue, Role, RuleSpec, StatusSelector, Transition } from './types.js';
 
 /** Schema validation compiled by the profile layer; returns issues with JSON pointers. */
 export type SchemaCheck = (doc: unknown) => Issue[];
@@ -18,9 +18,17 @@ export interface ArtifactSpec {
   maxBytes: number;
   maxDepth: number;
   rules: readonly RuleSpec[];
+  /** What the orchestrator's own reader refuses: issues here reject the version. */
   schema?: SchemaCheck;
+  /**
+   * The shape the orchestrator writes, stricter than what its reader tolerates: issues here (and a
+   * byte order mark, with `allowBom`) are warnings journaled beside an accepted version.
+   */
+  expected?: SchemaCheck;
+  /** The orchestrator's readers tolerate a UTF-8 byte order mark here (a warning, not an incident). */
+  allowBom?: boolean;
   /** Where items with a status live: transitions between versions are computed from it. */
-  statusItems?: ItemsSelector & { status: string };
+  statusItems?: StatusSelector;
   /** droid features.json: cross-check statuses against journaled evidence. */
   evidence?: boolean;
 }
@@ -38,8 +46,14 @@ export interface JudgeContext {
   evidence?: Evidence;
 }
 
+/** A reopen the evidence itself sanctions (droid's reopen after work left undone), with its source. */
+export interface SanctionedReopen {
+  feature: string;
+  source: string;
+}
+
 export type Judgement =
-  | { kind: 'accepted'; doc: unknown; transitions: Transition[]; reopened: string[] }
+  | { kind: 'accepted'; doc: unknown; transitions: Transition[]; reopened: string[]; warnings?: Issue[]; sanctioned?: SanctionedReopen[] }
   | { kind: 'rejected'; issues: Issue[] };
 
 // Issue codes a `reopen-permitted` entry may waive: the transition rules, never parse or schema.
@@ -56,14 +70,13 @@ export function judgeVersion(spec: ArtifactSpec, previous: LastGood | undefined,
       ? reject([{ code: 'deleted', pointer: '', message: `the file was deleted; a ${spec.role} artifact may not disappear` }])
       : { kind: 'accepted', doc: undefined, transitions: [], reopened: [] };
   }
-  if (bytes.length > spec.maxBytes) {
-    return reject([{ code: 'too-large', pointer: '', message: `file is ${bytes.length} bytes, over this artifact's limit of ${spec.maxBytes}` }]);
-  }
+  const tooLarge = sizeIssue(spec, previous, bytes);
+  if (tooLarge !== undefined) return reject([tooLarge]);
   const parsed = parseVersion(spec, previous, bytes);
   if (!parsed.ok) return reject(parsed.issues);
   const doc = parsed.value;
 
-  const schemaIssues = validateSchema(spec, doc, previous, bytes);
+  const schemaIssues = validateSchema(spec, spec.schema, doc, previous, bytes);
   if (schemaIssues.length > 0) return reject(schemaIssues);
 
   const issues = checkRules(spec.rules, { previous, bytes, doc });
@@ -71,15 +84,52 @@ export function judgeVersion(spec: ArtifactSpec, previous: LastGood | undefined,
     issues.push(...checkEvidence(spec.statusItems, previous?.doc, doc, context.evidence));
   }
   const permits = context.permits ?? new Set<string>();
-  const blocking = issues.filter((issue) => !(PERMITTABLE.has(issue.code) && issue.item !== undefined && permits.has(issue.item)));
+  const sanctioned = spec.statusItems === undefined || context.evidence === undefined ? [] : sanctionedReopens(spec.statusItems, previous?.doc, doc, issues, context.evidence);
+  const waived = new Set(sanctioned.map((reopen) => reopen.feature));
+  const permitted = (issue: Issue) => PERMITTABLE.has(issue.code) && issue.item !== undefined && (permits.has(issue.item) || (SANCTIONABLE.has(issue.code) && waived.has(issue.item)));
+  const blocking = issues.filter((issue) => !permitted(issue));
   if (blocking.length > 0) return reject(blocking);
   const reopened = [...new Set(issues.map((issue) => issue.item as string))];
-  return { kind: 'accepted', doc, transitions: transitionsOf(spec, previous?.doc, doc), reopened };
+  const warnings = [...bomWarning(spec, bytes), ...validateSchema(spec, spec.expected, doc, previous, bytes)];
+  const used = sanctioned.filter((reopen) => reopened.includes(reopen.feature) && !permits.has(reopen.feature));
+  return {
+    kind: 'accepted',
+    doc,
+    transitions: transitionsOf(spec, previous?.doc, doc),
+    reopened,
+    ...(warnings.length > 0 ? { warnings } : {}),
+    ...(used.length > 0 ? { sanctioned: used } : {}),
+  };
+}
+
+// A sanctioned reopen waives only what a reopen necessarily breaks: the status rule and the
+// success evidence; a removal or rewritten worker history stays an incident.
+const SANCTIONABLE = new Set<Issue['code']>(['terminal-status', 'evidence']);
+
+/**
+ * Size limits: a JSON Lines log that only grew is judged on its appended bytes (a long mission's
+ * log passes any fixed cap; DROID.md §3), every other version on its whole size.
+ */
+function sizeIssue(spec: ArtifactSpec, previous: LastGood | undefined, bytes: Uint8Array): Issue | undefined {
+  const grown = spec.format === 'jsonl' ? appendedTail(spec, previous, bytes) : undefined;
+  const size = grown === undefined ? bytes.length : grown.tail.length;
+  if (size <= spec.maxBytes) return undefined;
+  const what = grown === undefined ? `file is ${size} bytes` : `one append of ${size} bytes`;
+  return {
+    code: 'too-large',
+    pointer: '',
+    message: `${what}, over this artifact's limit of ${spec.maxBytes} (set "maxBytes" for "${spec.glob}" in guard.config.json if this size is legitimate)`,
+  };
+}
+
+function bomWarning(spec: ArtifactSpec, bytes: Uint8Array): Issue[] {
+  return spec.allowBom === true && hasBom(bytes) ? [{ code: 'bom', pointer: '', message: 'file starts with a UTF-8 byte order mark (tolerated by its readers)' }] : [];
 }
 
 // Parse bytes the way the artifact's format says, with the spec's limits.
 export function parseVersion(spec: ArtifactSpec, previous: LastGood | undefined, bytes: Uint8Array): { ok: true; value: unknown } | { ok: false; issues: Issue[] } {
   const limits: ParseLimits = { maxDepth: spec.maxDepth, rejectDuplicateKeys: spec.role === 'scheduling' || spec.role === 'evidence' };
+  if (spec.allowBom === true && spec.format === 'json' && hasBom(bytes)) bytes = bytes.subarray(3);
   const grownLog = spec.format === 'jsonl' ? appendedTail(spec, previous, bytes) : undefined;
   const text = grownLog === undefined ? decodeUtf8(bytes) : decodeUtf8(grownLog.tail, grownLog.offset);
   if (!text.ok) return text;
@@ -103,12 +153,15 @@ function appendedTail(spec: ArtifactSpec, previous: LastGood | undefined, bytes:
   return { tail: bytes.subarray(old.length), offset: old.length, firstLine, oldLines: previous.doc };
 }
 
-function validateSchema(spec: ArtifactSpec, doc: unknown, previous: LastGood | undefined, bytes: Uint8Array): Issue[] {
-  if (spec.schema === undefined) return [];
-  if (spec.format === 'json') return placeIssues(spec, doc, spec.schema(doc));
+function hasBom(bytes: Uint8Array): boolean {
+  return bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+}
+
+function validateSchema(spec: ArtifactSpec, schema: SchemaCheck | undefined, doc: unknown, previous: LastGood | undefined, bytes: Uint8Array): Issue[] {
+  if (schema === undefined) return [];
+  if (spec.format === 'json') return placeIssues(spec, doc, schema(doc));
   const lines = doc as JsonLine[];
   const fresh = previous !== undefined && appendedTail(spec, previous, bytes) !== undefined ? lines.slice((previous.doc as JsonLine[]).length) : lines;
-  const schema = spec.schema;
   return fresh.flatMap(({ line, value }) =>
     schema(value).map((issue) => ({ ...issue, line, pointer: `/${line - 1}${issue.pointer}`, message: `line ${line}${issue.pointer === "" ? "" : ` (${issue.pointer})`}: ${issue.message}` })),
   );
@@ -131,10 +184,7 @@ export function transitionsOf(spec: ArtifactSpec, before: unknown, after: unknow
   if (selector === undefined) return [];
   const old = before === undefined ? new Map<string, Item>() : itemMap(before, selector);
   const now = itemMap(after, selector);
-  const statusOf = (item: Item | undefined) => {
-    const status = item?.value[selector.status];
-    return typeof status === 'string' ? status : null;
-  };
+  const statusOf = (item: { value: Record<string, unknown> } | undefined) => (item === undefined ? null : statusOfItem(item.value, selector));
   const transitions: Transition[] = [];
   for (const [key, item] of now) {
     const from = old.has(key) ? statusOf(old.get(key)) : null;

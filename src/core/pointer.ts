@@ -1,5 +1,5 @@
 // JSON pointers (RFC 6901) and item collections: how rules and issues address parts of a document.
-import type { ItemsSelector } from './types.js';
+import type { ItemsSelector, StatusSelector } from './types.js';
 
 const own = Object.prototype.hasOwnProperty;
 
@@ -62,4 +62,12 @@ function collectionOf(doc: unknown, selector: ItemsSelector): { array: unknown[]
   if (selector.bareArray === true && Array.isArray(doc)) return { array: doc, base: '' };
   const value = valueAt(doc, selector.items);
   return { array: Array.isArray(value) ? value : [], base: selector.items };
+}
+
+// An item's status as its orchestrator reads it: a missing or empty one is `absent` (droid's reader
+// turns it into "pending"); null when not a string and no default applies.
+export function statusOfItem(value: Record<string, unknown>, selector: StatusSelector): string | null {
+  const status = value[selector.status];
+  if (typeof status === 'string' && status !== '') return status;
+  return (status === undefined || status === null || status === '') && selector.absent !== undefined ? selector.absent : null;
 }

@@ -58,6 +58,8 @@ export interface MissionState {
   permits: Map<string, { reason: string; seq: number; who: string }>;
   features: Map<string, FeatureHistory>;
   succeeded: Map<string, string>;
+  /** Feature id -> the success handoff that left work undone (droid's sanctioned reopen). */
+  reopenable: Map<string, { session: string; source: string }>;
   assertions: Map<string, { status: string; milestone?: string }>;
   /** Digests a hook approved per path, newest last (for unhooked-write detection). */
   hookApproved: Map<string, Digest[]>;
@@ -79,6 +81,7 @@ export function emptyState(): MissionState {
     permits: new Map(),
     features: new Map(),
     succeeded: new Map(),
+    reopenable: new Map(),
     assertions: new Map(),
     hookApproved: new Map(),
     lastApproved: new Map(),
@@ -138,6 +141,7 @@ function applyEntry(state: MissionState, entry: JournalEntry): void {
       for (const feature of reasons.keys()) {
         state.permits.delete(feature);
         state.succeeded.delete(feature);
+        state.reopenable.delete(feature);
       }
       const pending = pendingIndex(state);
       for (const incident of pending.get(body.path) ?? []) {
@@ -213,6 +217,7 @@ function applyEntry(state: MissionState, entry: JournalEntry): void {
     case 'cross-check-failed':
     case 'mission-fault':
     case 'incident-hook-failed':
+    case 'shape-warning':
       return;
     default:
       assertNever(body);
@@ -224,6 +229,10 @@ function applyFact(state: MissionState, fact: EvidenceFact, seq: number): void {
     case 'worker-completed':
       featureOf(state, fact.feature).outcomes.push({ session: fact.session, outcome: fact.outcome, source: fact.source, seq });
       if (fact.outcome === 'success') state.succeeded.set(fact.feature, fact.session);
+      // A handoff an agent's tool wrote (a hook approved it) never sanctions a reopen: droid's own
+      // EndFeatureRun writes pass no hook, and an agent must not grant itself a reopen.
+      if (fact.outcome === 'success' && fact.leftUndone === true && !state.hookApproved.has(fact.source)) state.reopenable.set(fact.feature, { session: fact.session, source: fact.source });
+      else if (fact.outcome === 'success' && state.reopenable.get(fact.feature)?.session !== fact.session) state.reopenable.delete(fact.feature);
       return;
     case 'assertion':
       state.assertions.set(fact.assertion, { status: fact.status, ...(fact.milestone === undefined ? {} : { milestone: fact.milestone }) });
@@ -248,7 +257,7 @@ export function evidenceOf(state: MissionState): Evidence {
   for (const [id, assertion] of state.assertions) if (assertion.status === 'passed') passedAssertions.add(id);
   const completed = new Set<string>();
   for (const history of state.features.values()) if (history.status === 'completed') completed.add(history.id);
-  return { succeeded: state.succeeded, passedAssertions, completed };
+  return { succeeded: state.succeeded, passedAssertions, completed, reopenable: state.reopenable };
 }
 
 // Open incidents, oldest first.

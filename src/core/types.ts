@@ -42,6 +42,8 @@ export interface ItemsSelector {
   key: string;
   bareArray?: boolean;
 }
+/** Where an item's status lives; `absent` is what the orchestrator reads a missing status as. */
+export type StatusSelector = ItemsSelector & { status: string; absent?: string };
 export type RuleSpec =
   | ({ kind: 'unique-key' } & ItemsSelector)
   | ({ kind: 'terminal-status'; status: string; terminal: string[] } & ItemsSelector)

@@ -148,7 +148,8 @@ export class MissionStore {
     await options.before;
     const reopened = verdict.reopened.map((feature) => {
       const permit = this.state.permits.get(feature);
-      return { feature, reason: permit?.reason ?? '', permit: permit?.seq ?? 0 };
+      const sanctioned = verdict.sanctioned?.find((reopen) => reopen.feature === feature);
+      return { feature, reason: permit?.reason ?? (sanctioned === undefined ? '' : `droid reopen: ${sanctioned.source} reported work left undone`), permit: permit?.seq ?? 0 };
     });
     const body: EntryBody = {
       kind: 'write-accepted',
@@ -170,6 +171,7 @@ export class MissionStore {
     if (bytes !== null && digest !== null) this.#remember(path, spec, { digest, bytes: Buffer.from(bytes), doc: verdict.doc });
     const facts = this.profile.freeze === 'droid' && bytes !== null ? droidEvidenceFacts(path, previous?.doc, verdict.doc) : [];
     if (facts.length > 0) await this.append({ kind: 'evidence', path, facts });
+    if (verdict.warnings !== undefined) await this.append({ kind: 'shape-warning', path, digest, issues: verdict.warnings });
     return entry;
   }
 

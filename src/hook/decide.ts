@@ -3,7 +3,6 @@
 // frozen, and journal every decision. Profiles, schemas and the journal are loaded only once a
 // call is known to touch a guarded mission.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { EntryBody } from '../core/entries.js';
 import type { ArtifactSpec } from '../core/judge.js';
 import { asMissionPath, digestOf, type Digest, type Issue } from '../core/types.js';
@@ -12,6 +11,7 @@ import type { MissionStore } from '../guardian/mission-store.js';
 import type { Profile } from '../profiles/profile.js';
 import { proposeOutcomes, type FileOp } from './file-ops.js';
 import { MissionLocator, type GuardedPath } from './guarded-missions.js';
+import { startCandidates } from './mission-of-session.js';
 import { SENTINEL } from '../store/paths.js';
 import { denialReason, sentinelDeniedMessage, shellDeniedMessage, startDeniedMessage, writeDeniedMessage, type DeniedArtifact } from './messages.js';
 import { shellWrites } from './shell-writes.js';
@@ -126,10 +126,11 @@ async function decideShell(call: HookCall, command: string, settings: HookSettin
   return ALLOW;
 }
 
-// The orchestrator's session id names its mission dir (DROID.md §6); GUARD_MISSION names one too.
+// The session's mission as droid resolves it, and the missions of its working directory
+// (mission-of-session.ts); GUARD_MISSION names one too.
 async function decideStart(call: HookCall, settings: HookSettings, locator: MissionLocator, missions: Missions): Promise<Decision> {
-  const bySession = call.session !== undefined && /^[\w.-]+$/.test(call.session) && !/^\.+$/.test(call.session) ? join(settings.missionsRoot, call.session) : undefined;
-  const candidates = [...new Set([settings.guardMission, bySession].filter((dir): dir is string => dir !== undefined))].filter((dir) => locator.isMission(dir));
+  const transcript = call.action.kind === 'start-run' ? call.action.transcript : undefined;
+  const candidates = startCandidates(call, transcript, { ...settings, isGuarded: (dir) => locator.isMission(dir) }).map((candidate) => candidate.dir);
   for (const dir of candidates) {
     const store = await missions.store(dir);
     const freeze = store.state.freeze;

@@ -9,7 +9,8 @@ export type ToolAction =
   | { kind: 'unrelated' }
   | { kind: 'files'; ops: FileOp[] }
   | { kind: 'shell'; command: string }
-  | { kind: 'start-run' }
+  /** `transcript`: the payload's transcript_path, where droid keeps the session's mission tags. */
+  | { kind: 'start-run'; transcript?: string }
   /** The payload is not what the guard expects; `paths` are the files it names, if any. */
   | { kind: 'malformed'; problem: string; paths: string[] };
 
@@ -45,7 +46,10 @@ export function readHookCall(text: string, fallbackCwd: string): HookCall {
   if (!GUARDED_TOOLS.has(tool)) return { tool, session, cwd, action: { kind: 'unrelated' } };
   if (payload.cwd !== undefined && cwd !== payload.cwd) return malformed(tool, session, cwd, 'the hook payload cwd is not an absolute path', namedPaths(payload.tool_input, cwd));
   // Starting a run needs no input: a frozen mission is refused whatever tool_input holds.
-  if (tool === 'StartMissionRun') return { tool, session, cwd, action: { kind: 'start-run' } };
+  if (tool === 'StartMissionRun') {
+    const transcript = typeof payload.transcript_path === 'string' && isAbsolute(payload.transcript_path) ? payload.transcript_path : undefined;
+    return { tool, session, cwd, action: { kind: 'start-run', ...(transcript === undefined ? {} : { transcript }) } };
+  }
   const input = payload.tool_input ?? {};
   if (!isRecord(input)) return malformed(tool, session, cwd, 'the hook payload tool_input is not an object', []);
   try {

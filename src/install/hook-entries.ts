@@ -39,7 +39,8 @@ export const GUARD_MATCHERS: Readonly<Record<Agent, readonly string[]>> = {
 /** Seconds; a hook that times out fails open, so this only bounds a stuck judge. */
 export const HOOK_TIMEOUT_SECONDS = 10;
 
-const EVENT_NAMES = new Set(['PreToolUse', 'PostToolUse', 'UserPromptSubmit', 'Notification', 'Stop', 'SubagentStop', 'PreCompact', 'SessionStart', 'SessionEnd']);
+/** droid's hook events (its settings schema); other keys in a hooks object are ignored. */
+export const EVENT_NAMES: ReadonlySet<string> = new Set(['PreToolUse', 'PostToolUse', 'UserPromptSubmit', 'Notification', 'Stop', 'SubagentStop', 'PreCompact', 'SessionStart', 'SessionEnd']);
 
 // The groups the guard installs for one agent, all running `command`.
 export function hookSpecs(agent: Agent, command: string): HookSpec[] {
@@ -49,12 +50,6 @@ export function hookSpecs(agent: Agent, command: string): HookSpec[] {
 // Ours: a command that runs `guard hook`, by any path to guard, quoted or not.
 export function isGuardHookCommand(command: unknown): boolean {
   return typeof command === 'string' && /(?:^|[\s/'"])guard['"]?\s+hook\s*$/.test(command);
-}
-
-// A hooks.json keeps whichever layout it already has; an empty one gets settings.json's.
-export function detectHooksLayout(doc: JsonObject): HooksLayout {
-  if (isRecord(doc.hooks)) return 'nested';
-  return Object.keys(doc).some((key) => EVENT_NAMES.has(key)) ? 'top-level' : 'nested';
 }
 
 /**

@@ -6,10 +6,11 @@
 // the guard's entries.
 import { isDeepStrictEqual } from 'node:util';
 import { GuardError, isGuardError } from '../errors.js';
-import { detectHooksLayout, editGuardHooks, hookSpecs, type Agent, type EntryChange, type HooksLayout, type JsonObject } from './hook-entries.js';
+import { isRecord } from '../core/pointer.js';
+import { editGuardHooks, hookSpecs, type Agent, type EntryChange, type HooksLayout, type JsonObject } from './hook-entries.js';
 import { DEFAULT_JSON_STYLE, detectJsonStyle, formatJson, parseSettingsText } from './json-style.js';
 import { backupOnce, backupPathOf, createdMarkerOf, deleteCreated, exists, markCreated, readIfExists, removeIfExists, replaceSettings } from './settings-file.js';
-import { settingsLocation, type Scope, type Where } from './targets.js';
+import { settingsLocation, type Scope, type SettingsLocation, type Where } from './targets.js';
 
 /** What to install where, resolved by the CLI. */
 export interface InitOptions {
@@ -49,10 +50,11 @@ interface Loaded {
 // Add (or bring up to date) the guard's hooks in the agent's settings at `scope`.
 export async function installGuardHooks(options: InitOptions): Promise<InitReport> {
   const location = settingsLocation(options.agent, options.scope, options.where);
-  const useHooksJson = location.hooksJson !== undefined && (await exists(location.hooksJson));
-  const target = await load(useHooksJson ? location.hooksJson! : location.settings);
+  const file = await hooksFileOf(location);
+  const target = await load(file);
   const notes: string[] = [];
-  if (useHooksJson) notes.push(`${target.file} exists and droid reads hooks from it instead of settings.json in that folder, so the hooks went there.`);
+  if (file === location.hooksJson) notes.push(`${target.file} exists and droid reads hooks from it instead of settings.json in that folder, so the hooks went there.`);
+  if (file === location.legacyHooksJson) notes.push(`${target.file} (droid's legacy hooks file) exists and its events replace those of settings.json in that folder, so the hooks went there.`);
   const edit = applyEdit(target, hookSpecs(options.agent, options.command));
   const outcome: FileOutcome = { file: target.file, outcome: 'unchanged', changes: edit.changes };
   if (edit.changes.length > 0) {
@@ -73,7 +75,7 @@ export async function installGuardHooks(options: InitOptions): Promise<InitRepor
 // Take the guard's hooks out again, restoring the original bytes when nothing else changed.
 export async function removeGuardHooks(options: InitOptions): Promise<InitReport> {
   const location = settingsLocation(options.agent, options.scope, options.where);
-  const files = [location.hooksJson, location.settings].filter((file): file is string => file !== undefined);
+  const files = [location.hooksJson, location.legacyHooksJson, location.settings].filter((file): file is string => file !== undefined);
   const outcomes: FileOutcome[] = [];
   const notes: string[] = [];
   for (const file of files) {
@@ -108,15 +110,31 @@ export async function removeGuardHooks(options: InitOptions): Promise<InitReport
   return { agent: options.agent, scope: options.scope, action: 'remove', command: options.command, files: outcomes, notes };
 }
 
+// Where droid reads this folder's hooks from: hooks.json, else the legacy hooks/hooks.json, else
+// settings.json (DROID.md §6).
+async function hooksFileOf(location: SettingsLocation): Promise<string> {
+  if (location.hooksJson !== undefined && (await exists(location.hooksJson))) return location.hooksJson;
+  if (location.legacyHooksJson !== undefined && (await exists(location.legacyHooksJson))) return location.legacyHooksJson;
+  return location.settings;
+}
+
+// droid reads a hooks.json's event keys at its top level, whatever else the file holds (`{}`,
+// `{"hooksDisabled": ...}`); a `hooks` wrapper there is ignored by droid, so guard entries an older
+// guard put under one are taken out as the real ones go in.
 async function load(file: string): Promise<Loaded> {
   const bytes = await readIfExists(file);
   const doc = bytes === undefined ? {} : parseSettingsText(bytes.toString('utf8'), file);
-  const layout = file.endsWith('hooks.json') ? detectHooksLayout(doc) : 'nested';
+  const layout = file.endsWith('hooks.json') ? 'top-level' : 'nested';
   return { file, bytes, doc, layout };
 }
 
 function applyEdit(target: Loaded, specs: Parameters<typeof editGuardHooks>[2]): ReturnType<typeof editGuardHooks> {
   try {
+    if (target.layout === 'top-level' && isRecord(target.doc.hooks)) {
+      const unwrapped = editGuardHooks(target.doc, 'nested', []);
+      const edit = editGuardHooks(unwrapped.doc, 'top-level', specs);
+      return { doc: edit.doc, changes: [...unwrapped.changes, ...edit.changes] };
+    }
     return editGuardHooks(target.doc, target.layout, specs);
   } catch (error) {
     if (isGuardError(error) && error.code === 'CONFIG_INVALID') throw new GuardError('CONFIG_INVALID', `${target.file}: ${error.message}; fix it or add the hooks by hand.`);

@@ -141,6 +141,8 @@ export function loadProfileFile(file: string, label: string, builtIn = false): P
     maxDepth: entry.maxDepth ?? DEFAULT_MAX_DEPTH,
     rules: entry.rules ?? [],
     ...(entry.schema === undefined ? {} : { schema: schemaCheckOf(ajvOnce, resolve(base, entry.schema), entry.glob, builtIn, base) }),
+    ...(entry.expectedSchema === undefined ? {} : { expected: schemaCheckOf(ajvOnce, resolve(base, entry.expectedSchema), entry.glob, builtIn, base) }),
+    ...(entry.allowBom === undefined ? {} : { allowBom: entry.allowBom }),
     ...(entry.statusItems === undefined ? {} : { statusItems: entry.statusItems }),
     ...(entry.evidence === undefined ? {} : { evidence: entry.evidence }),
   }));
@@ -150,7 +152,7 @@ export function loadProfileFile(file: string, label: string, builtIn = false): P
 type ProfileFile = {
   name?: string;
   freeze?: FreezeAction;
-  artifacts: Array<Omit<ArtifactSpec, 'schema' | 'format' | 'maxBytes' | 'maxDepth' | 'rules'> & Partial<Pick<ArtifactSpec, 'format' | 'maxBytes' | 'maxDepth' | 'rules'>> & { schema?: string }>;
+  artifacts: Array<Omit<ArtifactSpec, 'schema' | 'expected' | 'format' | 'maxBytes' | 'maxDepth' | 'rules'> & Partial<Pick<ArtifactSpec, 'format' | 'maxBytes' | 'maxDepth' | 'rules'>> & { schema?: string; expectedSchema?: string }>;
 };
 
 // Limits a user's config may not raise past: globs inside the mission, sane depth limits.

@@ -127,14 +127,16 @@ describe('the replay path is rejected', () => {
     );
   });
 
-  test('a feature without status (droid would read it as pending)', () => {
+  test('a completed feature without status (droid reads it as pending)', () => {
     const stripped = baseFeatures().map((feature) => (feature.id === 'f1-login' ? { id: feature.id, description: feature.description } : feature));
     const issues = rejected(judge(stripped));
     assert.deepEqual(
       issues.map((issue) => [issue.code, issue.item, issue.pointer]),
-      [['schema', 'f1-login', '/features/2/status']],
+      [
+        ['terminal-status', 'f1-login', '/features/2/status'],
+        ['grow-only', 'f1-login', '/features/2/workerSessionIds'],
+      ],
     );
-    assert.equal(issues[0]?.message, '"f1-login": missing required property "status"');
   });
 
   test('duplicate feature ids', () => {
@@ -157,12 +159,16 @@ describe('the replay path is rejected', () => {
     }
   });
 
-  test('a wrong status value and a wrong shape', () => {
-    const [issue] = rejected(judge(withFeature(baseFeatures(), 'f4-search', { status: 'done' as Feature['status'] })));
-    assert.equal(issue?.message, '"f4-search": must be one of "pending", "in_progress", "completed", "cancelled" (got "done")');
-    assert.equal(issue?.pointer, '/features/0/status');
+  test('an unknown status droid passes through is a warning; a shape droid cannot read is rejected', () => {
+    const verdict = judge(withFeature(baseFeatures(), 'f4-search', { status: 'done' as Feature['status'] }));
+    assert.ok(verdict.kind === 'accepted');
+    assert.equal(verdict.warnings?.[0]?.message, '"f4-search": must be one of "pending", "in_progress", "completed", "cancelled" (got "done")');
+    assert.equal(verdict.warnings?.[0]?.pointer, '/features/0/status');
+    const [issue] = rejected(judge(withFeature(baseFeatures(), 'f4-search', { workerSessionIds: 'w4' as unknown as string[] })));
+    assert.equal(issue?.message, '"f4-search": must be array (got "w4")');
     assert.equal(rejected(judgeVersion(FEATURES, base, Buffer.from('{"feature": []}')))[0]?.code, 'schema');
     assert.equal(rejected(judgeVersion(FEATURES, base, Buffer.from('"features"')))[0]?.code, 'schema');
+    assert.equal(rejected(judgeVersion(FEATURES, base, Buffer.from('{"features": [null]}')))[0]?.code, 'schema');
   });
 
   test('several problems at once are all reported', () => {
@@ -188,8 +194,8 @@ describe('reopen permits and evidence', () => {
   });
 
   test('a permit never waives a schema or duplicate-id problem', () => {
-    const stripped = baseFeatures().map((feature) => (feature.id === 'f1-login' ? { id: feature.id, description: feature.description } : feature));
-    assert.equal(judge(stripped, { permits: ['f1-login'] }).kind, 'rejected');
+    const mistyped = withFeature(baseFeatures(), 'f1-login', { status: 'pending', completedWorkerSessionId: 7 as unknown as string });
+    assert.equal(judge(mistyped, { permits: ['f1-login'] }).kind, 'rejected');
     assert.equal(judge([...baseFeatures(), { id: 'f1-login', description: 'again', status: 'completed' }], { permits: ['f1-login'] }).kind, 'rejected');
   });
 

@@ -15,7 +15,7 @@ describe('readHookCall', () => {
 
   test('StartMissionRun is a start-run whatever its tool_input holds', () => {
     for (const input of [{}, undefined, 'not an object', [1, 2], null]) {
-      assert.deepEqual(readHookCall(payload('StartMissionRun', input), '/').action, { kind: 'start-run' });
+      assert.deepEqual(readHookCall(payload('StartMissionRun', input), '/').action, { kind: 'start-run', transcript: '/t/x.jsonl' });
     }
   });
 
@@ -50,7 +50,7 @@ describe('readHookCall', () => {
   test('Execute, Bash and StartMissionRun', () => {
     assert.deepEqual(readHookCall(payload('Execute', { command: 'ls' }), '/').action, { kind: 'shell', command: 'ls' });
     assert.deepEqual(readHookCall(payload('Bash', { command: 'ls', description: 'list' }), '/').action, { kind: 'shell', command: 'ls' });
-    assert.deepEqual(readHookCall(payload('StartMissionRun', {}), '/').action, { kind: 'start-run' });
+    assert.deepEqual(readHookCall(payload('StartMissionRun', {}), '/').action, { kind: 'start-run', transcript: '/t/x.jsonl' });
   });
 
   test('a missing cwd falls back; malformed payloads say what is wrong and which file they name', () => {

@@ -55,7 +55,8 @@ describe('guard init --droid', () => {
     const bytes = readFileSync(file);
     assert.deepEqual(preToolUse(file).map((group) => group.matcher), ['^(Create|Edit|ApplyPatch)$', '^Execute$', '^StartMissionRun$']);
     for (const group of preToolUse(file)) assert.deepEqual(group.hooks, [{ type: 'command', command: group.hooks[0]!.command, timeout: 10 }]);
-    assert.match(preToolUse(file)[0]!.hooks[0]!.command, /^\/\S*bin\/guard hook$|^'\/.*bin\/guard' hook$/);
+    assert.match(preToolUse(file)[0]!.hooks[0]!.command, /^(GUARD_HOME=\S+ )?(\/\S*bin\/guard hook|'\/.*bin\/guard' hook)$/);
+    assert.ok(preToolUse(file)[0]!.hooks[0]!.command.startsWith(`GUARD_HOME=${box.home} `), 'GUARD_HOME (set in the sandbox) is written into the command');
 
     const second = await ok(['--droid']);
     assert.match(second.stdout, /already has the guard's hooks; nothing changed/);
@@ -131,7 +132,8 @@ describe('guard init --droid', () => {
     const result = await ok(['--droid', '--scope', 'project'], join(box.dir, 'project'));
     assert.match(result.stdout, /hooks\.json exists and droid reads hooks from it/);
     assert.equal(readText(settings), settingsText, 'settings.json untouched');
-    assert.deepEqual(preToolUse(hooksJson).map((group) => group.matcher), ['^(Create|Edit|ApplyPatch)$', '^Execute$', '^StartMissionRun$']);
+    assert.deepEqual(preToolUse(hooksJson, false).map((group) => group.matcher), ['^(Create|Edit|ApplyPatch)$', '^Execute$', '^StartMissionRun$'], 'top level: droid ignores a hooks wrapper in hooks.json');
+    assert.deepEqual(preToolUse(hooksJson), [], 'nothing under the ignored wrapper');
     assert.equal(existsSync(droidSettings()), false, 'user scope untouched');
 
     await ok(['--droid', '--scope', 'project', '--remove'], join(box.dir, 'project'));
@@ -147,6 +149,38 @@ describe('guard init --droid', () => {
     assert.deepEqual(Object.keys(JSON.parse(readText(hooksJson)) as object), ['Stop', 'PreToolUse']);
     await ok(['--droid', '--remove']);
     assert.equal(readText(hooksJson), '{"Stop":[]}');
+  });
+
+  for (const start of ['{}', '{"hooksDisabled": false}', '{\n  "hooks": {\n    "PreToolUse": [{"matcher": "^Execute$", "hooks": [{"type": "command", "command": "guard hook"}]}]\n  }\n}\n']) {
+    test(`hooks.json holding ${JSON.stringify(start)} gets the event keys at its top level`, async () => {
+      const hooksJson = join(factoryHome, '.factory', 'hooks.json');
+      writeFile(hooksJson, start);
+      await ok(['--droid']);
+      const doc = JSON.parse(readText(hooksJson)) as Record<string, unknown>;
+      assert.deepEqual(preToolUse(hooksJson, false).map((group) => group.matcher), ['^(Create|Edit|ApplyPatch)$', '^Execute$', '^StartMissionRun$']);
+      assert.equal(doc.hooks, undefined, 'no hooks wrapper (droid ignores it), and an old guard entry under one is gone');
+      if (start.includes('hooksDisabled')) assert.equal(doc.hooksDisabled, false, 'other keys kept');
+      assert.equal(existsSync(droidSettings()), false, 'settings.json untouched');
+      const doctor = await runGuard(box, ['doctor']);
+      assert.equal(doctor.code, 0, doctor.stdout);
+      await ok(['--droid', '--remove']);
+      if (start.includes('"hooks"')) assert.deepEqual(JSON.parse(readText(hooksJson)), {}, "an older guard's misplaced entry is not put back");
+      else assert.equal(readText(hooksJson), start, 'the exact bytes come back');
+    });
+  }
+
+  test('a legacy hooks/hooks.json (read when hooks.json is absent) gets the hooks, top level; settings.json is left alone', async () => {
+    const legacy = join(factoryHome, '.factory', 'hooks', 'hooks.json');
+    const settingsText = '{"hooks": {"PreToolUse": []}}\n';
+    writeFile(droidSettings(), settingsText);
+    writeFile(legacy, '{"PreToolUse": [{"matcher": "Read", "hooks": [{"type": "command", "command": "audit"}]}]}');
+    const result = await ok(['--droid']);
+    assert.match(result.stdout, /legacy hooks file/);
+    assert.deepEqual(preToolUse(legacy, false).map((group) => group.matcher), ['Read', '^(Create|Edit|ApplyPatch)$', '^Execute$', '^StartMissionRun$']);
+    assert.equal(readText(droidSettings()), settingsText);
+    assert.equal((await runGuard(box, ['doctor'])).code, 0);
+    await ok(['--droid', '--remove']);
+    assert.equal(readText(legacy), '{"PreToolUse": [{"matcher": "Read", "hooks": [{"type": "command", "command": "audit"}]}]}');
   });
 
   test('settings that are not plain JSON: exit 2, file untouched, no backup', async () => {

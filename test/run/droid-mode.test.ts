@@ -1,5 +1,5 @@
 // guard run -- droid: adopt mission dirs that appear under the missions root, keep missions
-// isolated, and inject the guard's hooks through droid's --settings overlay. A fake `droid`
+// isolated, and require the guard's hooks where every droid process reads them. A fake `droid`
 // (test/fixtures/fake-droid.mjs) is first on PATH; the simulated orchestrator plays droid.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { createMission, featureText, type Feature } from '../../src/demo/droid-files.js';
 import { baseFeatures, withFeature } from '../helpers/droid.js';
-import { acceptedDigest, BIN, failOnLeakedChildren, journal, kinds, sandbox, spawnGuard, until, type Sandbox } from '../helpers/index.js';
+import { acceptedDigest, failOnLeakedChildren, journal, kinds, sandbox, spawnGuard, until, type Sandbox } from '../helpers/index.js';
 import { fakeDroidEnv } from './run-helpers.js';
 
 let box: Sandbox;
@@ -45,38 +45,43 @@ describe('guard run -- droid', () => {
     assert.match(result.stdout, /not starting more workers/);
   });
 
-  test('the --settings overlay comes first and holds the anchored hook entries; --no-hooks drops it', async () => {
+  test("hooks installed for the user: the verdict at start says so, nothing is injected into droid's argv (never twice)", async () => {
     const { env, dump } = fakeDroidEnv(box);
+    const hooksFile = join(box.dir, 'user-home', '.factory', 'hooks.json');
+    const before = readFileSync(hooksFile, 'utf8');
     const stop = join(box.dir, 'stop');
     const guard = spawnGuard(box, ['run', '--root', root, '--', 'droid', 'wait', stop], { env });
-    await until(() => existsSync(join(dump, 'settings.json')), 'the fake droid to dump its settings');
-    const argv = JSON.parse(readFileSync(join(dump, 'argv.json'), 'utf8')) as string[];
-    assert.equal(argv[0], '--settings');
-    assert.deepEqual(argv.slice(2), ['wait', stop], "the user's args follow, untouched");
-    const overlay = argv[1] as string;
-    const settings = JSON.parse(readFileSync(join(dump, 'settings.json'), 'utf8')) as { hooks: { PreToolUse: Array<{ matcher: string; hooks: Array<{ type: string; command: string; timeout: number }> }> } };
-    const groups = settings.hooks.PreToolUse;
-    assert.deepEqual(groups.map((group) => group.matcher), ['^(Create|Edit|ApplyPatch)$', '^Execute$', '^StartMissionRun$']);
-    for (const group of groups) {
-      assert.match(group.matcher, /^\^.*\$$/, 'matchers are anchored');
-      assert.equal(group.hooks.length, 1);
-      const [hook] = group.hooks;
-      assert.equal(hook?.type, 'command');
-      assert.equal(hook?.timeout, 10);
-      assert.ok(hook?.command === `${BIN} hook` || hook?.command === `'${BIN}' hook` || hook?.command.endsWith(`${BIN} hook`), hook?.command);
-    }
-    assert.equal(existsSync(join(box.dir, 'user-home', '.factory', 'settings.json')), false, "the user's droid settings are never written");
+    const argv = await until(() => {
+      try {
+        return JSON.parse(readFileSync(join(dump, 'argv.json'), 'utf8')) as string[];
+      } catch {
+        return undefined; // not written yet, or being written
+      }
+    }, 'the fake droid to dump its argv');
+    assert.deepEqual(argv, ['wait', stop], "the user's args, untouched: no --settings overlay");
     writeFileSync(stop, '');
-    assert.equal((await guard.done).code, 0);
-    assert.equal(existsSync(overlay), false, 'the overlay is removed after the run');
-
-    const noHooks = spawnGuard(box, ['run', '--root', root, '--no-hooks', '--', 'droid', 'wait', stop], { env });
-    const result = await noHooks.done;
+    const result = await guard.done;
     assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr.split('\n')[0] ?? '', /^guard run: droid runs the guard's hooks for the orchestrator, workers and validators \(\S+hooks\.json\)$/);
+    assert.equal(readFileSync(hooksFile, 'utf8'), before, "the user's settings are not written");
+  });
+
+  test('without hooks droid would run, guard run refuses to start droid and says why; --no-hooks starts it, saying hooks are off', async () => {
+    const { env, dump } = fakeDroidEnv(box, { hooks: false });
+    const stop = join(box.dir, 'stop');
+    writeFileSync(stop, '');
+    const refused = await spawnGuard(box, ['run', '--root', root, '--', 'droid', 'wait', stop], { env }).done;
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /^guard run: droid will NOT run the guard's hooks: no guard hook is installed .*fix: guard init --droid/);
+    assert.match(refused.stderr, /not starting droid wait \S+: its workers' and validators' tool calls would not be checked.*--no-hooks/);
+    assert.equal(existsSync(join(dump, 'argv.json')), false, 'droid was not started');
+    const noHooks = await spawnGuard(box, ['run', '--root', root, '--no-hooks', '--', 'droid', 'wait', stop], { env }).done;
+    assert.equal(noHooks.code, 0, noHooks.stderr);
+    assert.match(noHooks.stderr, /^guard run: hooks off \(--no-hooks\)/);
     assert.deepEqual(JSON.parse(readFileSync(join(dump, 'argv.json'), 'utf8')), ['wait', stop]);
   });
 
-  test("the overlay's hook command is this checkout's guard hook: it denies a Create that reopens a completed feature", async () => {
+  test("the installed hook command is this checkout's guard hook: it denies a Create that reopens a completed feature", async () => {
     const { env, dump } = fakeDroidEnv(box);
     createMission(box.mission, baseFeatures());
     const payload = join(box.dir, 'payload.json');

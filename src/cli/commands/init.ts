@@ -1,4 +1,5 @@
 // guard init: install (or --remove) the guard's PreToolUse hooks in droid's or Claude Code's settings.
+import { resolve } from 'node:path';
 import { EXIT, GuardError } from '../../errors.js';
 import { shellQuote } from '../../core/freeze.js';
 import type { Agent } from '../../install/hook-entries.js';
@@ -26,7 +27,9 @@ export const initCommand = defineCommand({
     const agent: Agent = values.droid === true ? 'droid' : 'claude';
     const project = scope === 'project' ? projectRoot(ctx.io.cwd) : undefined;
     const where: Where = { home: ctx.home, cwd: project?.dir ?? ctx.io.cwd, env: ctx.io.env };
-    const options = { agent, scope: scope as Scope, where, command: guardHookCommand() };
+    // A GUARD_HOME set in this shell goes into the command: workers' hooks may not inherit it.
+    const guardHome = ctx.io.env.GUARD_HOME !== undefined && ctx.io.env.GUARD_HOME !== '' ? resolve(ctx.io.cwd, ctx.guardHome) : undefined;
+    const options = { agent, scope: scope as Scope, where, command: guardHookCommand(guardHome) };
     const report = values.remove === true ? await removeGuardHooks(options) : await installGuardHooks(options);
     const next = nextStep(report, where);
     if (values.json === true) ctx.print.json({ ...report, ...(project === undefined ? {} : { project: project.dir }), next });

@@ -19,9 +19,8 @@ import { constants } from 'node:os';
 import { shellQuote } from '../../core/freeze.js';
 import { EXIT, exitCodeOf, GuardError } from '../../errors.js';
 import type { Guardian } from '../../guardian/guardian.js';
-import { droidMissionsRoot, guardHookCommand } from '../../install/targets.js';
+import { droidMissionsRoot } from '../../install/targets.js';
 import { exitStatusOf, launchChild, type Child, type ChildExit } from '../../run/child.js';
-import { writeSettingsOverlay, type SettingsOverlay } from '../../run/droid-settings.js';
 import { relaySignals, type SignalRelay } from '../../run/signals.js';
 import { defineCommand, type Context, type Parsed } from '../command.js';
 import { errorLine, parseRecheckMs, parseSettleMs, parseStuckMs, startGuarding } from '../guarding.js';
@@ -29,6 +28,7 @@ import { droidRootOf, missionGuardOptions, profileFor, profileOptions, refuseNon
 import { incidentOptions, parseIncidentHook, parseRetryHeldMs } from '../incident-options.js';
 import { frozenElsewhere } from '../ended-frozen.js';
 import type { IncidentHook } from '../../run/incident-hook.js';
+import { droidHooksReport, verdictLine } from './doctor.js';
 
 /** How long a child gets between SIGTERM and SIGKILL when the guard must stop it. */
 export const STOP_GRACE_MS = 3000;
@@ -41,6 +41,8 @@ interface RunPlan {
   missions: readonly string[];
   root: { dir: string; existing: boolean } | undefined;
   hooks: boolean;
+  /** The command is droid run with the droid profile. */
+  droid: boolean;
   suspend: boolean;
   settleMs: string | undefined;
   stuckMs: string | undefined;
@@ -72,6 +74,7 @@ export const runCommand = defineCommand({
   passthrough: true,
   async run(ctx, { values, positionals, rest }) {
     const plan = planRun(ctx, values, positionals, rest);
+    if (plan.droid && !hooksWillFire(ctx, plan)) return EXIT.checkFailed;
     const relay = relaySignals(ctx.io.stdin.isTTY === true);
     try {
       return await guardedRun(ctx, plan, relay);
@@ -101,6 +104,7 @@ function planRun(ctx: Context, values: Parsed<typeof OPTIONS>['values'], positio
     // droid's missions root holds every past mission: adopt those droid touches, not all of them.
     root: root !== undefined ? { dir: resolve(ctx.io.cwd, root), existing: !droid } : mission === undefined && droid ? { dir: droidMissionsRoot(where), existing: false } : undefined,
     hooks: droid && values['no-hooks'] !== true,
+    droid,
     suspend: values['suspend-child'] === true,
     settleMs: values['settle-ms'],
     stuckMs: values['stuck-ms'],
@@ -177,16 +181,9 @@ async function guardedRun(ctx: Context, plan: RunPlan, relay: SignalRelay): Prom
     return 128 + (constants.signals[relay.early as NodeJS.Signals] ?? 0);
   }
 
-  let overlay: SettingsOverlay | undefined;
-  let args = plan.command.slice(1);
-  if (plan.hooks) {
-    overlay = await writeSettingsOverlay(join(ctx.guardHome, 'run', `droid-settings-${process.pid}.json`), args, guardHookCommand(), ctx.io.cwd);
-    args = overlay.args;
-  }
-  const launched = await launchChild({ command: [plan.command[0] as string, ...args], env: ctx.io.env, cwd: ctx.io.cwd, detached: plan.suspend });
+  const launched = await launchChild({ command: [...plan.command], env: ctx.io.env, cwd: ctx.io.cwd, detached: plan.suspend });
   if (launched.kind === 'launch-failed') {
     print.err(`guard run: ${launched.message}`);
-    await overlay?.remove();
     await guarding.stop('the child could not be started');
     return launched.status;
   }
@@ -203,13 +200,11 @@ async function guardedRun(ctx: Context, plan: RunPlan, relay: SignalRelay): Prom
     const exit = await running.stop(STOP_GRACE_MS);
     await journalExit(supervisor.guardians.values(), exit).catch(() => undefined);
     await guarding.stop('fatal error').catch(() => undefined);
-    await overlay?.remove();
     return exitCodeOf(outcome.error);
   }
   const { exit } = outcome;
   await journalExit(supervisor.guardians.values(), exit).catch((error: Error) => print.err(`guard run: could not journal the child's exit: ${errorLine(ctx, error)}`));
   await guarding.stop(`child exited (${exit.signal ?? `code ${exit.code}`})`);
-  await overlay?.remove();
   const status = exitStatusOf(exit);
   const frozen = [...supervisor.guardians.values()].filter((guardian) => guardian.frozen);
   for (const guardian of frozen) print.err(frozenLine(guardian, 'ended frozen'));
@@ -217,6 +212,26 @@ async function guardedRun(ctx: Context, plan: RunPlan, relay: SignalRelay): Prom
   const others = await frozenElsewhere(ctx, [...supervisor.held, ...plan.missions].filter((dir) => !supervisor.guardians.has(dir)));
   for (const dir of others) print.err(`guard run: mission ${dir} ended frozen (frozen by another guard).\n  inspect: guard status --mission ${shellQuote(dir)}\n  then:    guard ack --mission ${shellQuote(dir)} --note "..."`);
   return status === 0 && frozen.length + others.length > 0 ? EXIT.frozen : status;
+}
+
+/**
+ * droid's workers and validators are started by its daemon with their own runtime settings: they
+ * load the user's and the project's droid settings, never a `--settings` overlay of the
+ * orchestrator (DROID.md §6). So `guard run -- droid` injects nothing (and never twice): it
+ * requires the hooks installed where every droid process reads them (`guard init --droid`),
+ * prints its verdict in one line, and refuses to start when droid would not run them.
+ */
+function hooksWillFire(ctx: Context, plan: RunPlan): boolean {
+  if (!plan.hooks) {
+    ctx.print.err("guard run: hooks off (--no-hooks): droid's tool calls are not checked before they run; the watcher still judges every write");
+    return true;
+  }
+  const report = droidHooksReport(ctx);
+  ctx.print.err(`guard run: ${verdictLine(report)}`);
+  if (!report.fires) {
+    ctx.print.err(`guard run: not starting ${plan.command.join(' ')}: its workers' and validators' tool calls would not be checked. Fix the above (details: guard doctor), or pass --no-hooks to rely on the watcher alone.`);
+  }
+  return report.fires;
 }
 
 // A mission invalid at start: say why and what to run, and refuse to launch (exit 3).

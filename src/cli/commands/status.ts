@@ -83,6 +83,7 @@ export const statusCommand = defineCommand({
         journal: { file: view.paths.journal, seq: state.seq, tornBytes: view.tornBytes },
         permits: [...state.permits].map(([feature, permit]) => ({ feature, ...permit })),
         warnings,
+        shapeWarnings: state.counts.get('shape-warning') ?? 0,
         next,
         wayOut,
       });
@@ -93,6 +94,8 @@ export const statusCommand = defineCommand({
     ctx.print.out(frozen && state.freeze.kind === 'frozen' ? `  ${c.red.bold('FROZEN')} since ${state.freeze.since} (incident ${state.freeze.incident}): ${state.freeze.reason}` : `  ${c.green('not frozen')}`);
     ctx.print.out(`  guardian: ${view.guardian === undefined ? 'not running' : `pid ${view.guardian.pid} (${view.guardian.mode}) since ${view.guardian.since}`}`);
     ctx.print.out(`  journal: ${state.seq} entries${view.tornBytes > 0 ? c.yellow(`, ${view.tornBytes} torn bytes at the end (repaired on the next write)`) : ''}`);
+    const shapeWarnings = state.counts.get('shape-warning') ?? 0;
+    if (shapeWarnings > 0) ctx.print.out(c.yellow(`  warnings: ${shapeWarnings} accepted version${shapeWarnings === 1 ? '' : 's'} deviate from the shape droid writes (its readers tolerate them): guard log --mission ${mission} --kind shape-warning`));
     if (incidents.length > 0) {
       ctx.print.out('  open incidents:');
       for (const incident of incidents) {
