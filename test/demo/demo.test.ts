@@ -80,7 +80,8 @@ describe('guard demo', () => {
     const shown = pastedDiff.stdout.split('\n')[0] ?? '';
     assert.match(shown, /^features\.json: last good #\d+ \(\w+\) -> /);
     assert.ok(result.stdout.includes(shown), `the pasted diff matches the demo's:\n${shown}\n---\n${result.stdout}`);
-    const pastedAck = await paste(ack);
+    // Pasted at a terminal, ack asks for a yes; this shell has none, so it says so with the flag.
+    const pastedAck = await paste(`${ack} --yes-i-am-human`);
     assert.equal(pastedAck.code, 0, `${pastedAck.stdout}${pastedAck.stderr}`);
     assert.match(pastedAck.stdout, /unfrozen/, pastedAck.stderr);
   });

@@ -87,7 +87,7 @@ describe('a journal that lost its tail', () => {
       const guard = await startWatch(box);
       assert.equal(existsSync(join(box.mission, '.guard-frozen')), true, 'a guardian started after the repair keeps the sentinel');
       await stopGuard(guard);
-      const ack = await runGuard(box, ['ack', '--mission', box.mission, '--note', 'journal loss inspected']);
+      const ack = await runGuard(box, ['ack', '--mission', box.mission, '--note', 'journal loss inspected', '--yes-i-am-human']);
       assert.equal(ack.code, 0, ack.stdout + ack.stderr);
       assert.equal(existsSync(join(box.mission, '.guard-frozen')), false);
     });

@@ -50,7 +50,7 @@ async function stuck(): Promise<void> {
   assert.ok(entriesOf(box, 'frozen').length > 0);
   await stopGuard(guard);
   guard = undefined;
-  const ack = await runGuard(box, ['ack', ...mission(), '--note', 'try']);
+  const ack = await runGuard(box, ['ack', ...mission(), '--note', 'try', '--yes-i-am-human']);
   assert.equal(ack.code, 1, ack.stdout + ack.stderr);
   assert.match(ack.stderr, /"f8-export" is missing from features\.json/);
   const status = await runGuard(box, ['status', ...mission()]);
@@ -71,7 +71,7 @@ describe('a frozen mission always has a way out', () => {
     assert.equal(item?.completedWorkerSessionId, 'w8');
     const verify = await runGuard(box, ['verify', ...mission()]);
     assert.equal(verify.code, 0, verify.stdout);
-    const ack = await runGuard(box, ['ack', ...mission(), '--note', 'f8 rebuilt from its worker success']);
+    const ack = await runGuard(box, ['ack', ...mission(), '--note', 'f8 rebuilt from its worker success', '--yes-i-am-human']);
     assert.equal(ack.code, 0, ack.stdout + ack.stderr);
   });
 

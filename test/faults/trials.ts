@@ -130,7 +130,7 @@ export async function guardianKillChain(seed: number, steps = CHAIN_STEPS): Prom
     const status = await runGuard(box, ['status', '--mission', box.mission]);
     if (status.code !== 3) fail('frozen-until-ack', `guard status exited ${status.code}, not 3 (frozen)`);
     if (ack) {
-      const acked = await runGuard(box, ['ack', '--mission', box.mission, '--note', `fault trial ${seed}`]);
+      const acked = await runGuard(box, ['ack', '--mission', box.mission, '--note', `fault trial ${seed}`, '--yes-i-am-human']);
       if (acked.code !== 0) fail('frozen-until-ack', `guard ack exited ${acked.code}: ${acked.stdout}${acked.stderr}`);
       else if (existsSync(join(box.mission, '.guard-frozen'))) fail('frozen-until-ack', 'the sentinel stays after guard ack');
     }
