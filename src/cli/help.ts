@@ -8,7 +8,12 @@ const SHARED: Record<string, string> = {
   json: 'print JSON on stdout instead of text (errors too: {"error": {"code", "message", "exit"}}; default: text)',
   profile: 'the rules: droid or generic (default: droid)',
   config: 'a profile file (JSON) to use instead of --profile (default: none)',
-  'settle-ms': 'wait N ms after the last event on a file before judging it (default: 50)',
+  'settle-ms': 'quiet time a version cut short needs once nobody writes it; where writers cannot be seen (not Linux), the settle window for any rejected version (default: 50)',
+  'stuck-ms': 'a writer that keeps a rejected version open this long is treated as stuck: the version is acted on and the incident names it (default: 10000)',
+  'recheck-ms': 'every N ms, stat every artifact and judge any change the watcher missed (queue overflow, mmap); 0 turns it off (default: 5000)',
+  force: 'guard a dir that holds no mission files yet (default: refuse it)',
+  'max-files': 'refuse a mission dir holding more than N files (default: 20000)',
+  'yes-i-am-human': 'a human runs this script: skip the terminal confirmation (never give it to an agent; the hook denies it) (default: ask at a terminal)',
   root: 'a missions root: guard every mission dir under it (default: ${FACTORY_HOME_OVERRIDE:-$HOME}/.factory/missions when no mission is given)',
   'on-incident': 'run CMD (through sh -c) once per incident, with the incident as one JSON document on stdin; never waits for it (default: none)',
   'on-incident-timeout': 'kill the --on-incident command after S seconds and journal the failure (default: 30)',
@@ -18,7 +23,7 @@ const SHARED: Record<string, string> = {
 
 const SPECIFIC: Record<string, string> = {
   'run.suspend-child': "stop the child's process group while a mission is frozen, continue it after guard ack (default: off)",
-  'run.no-hooks': "with droid: do not inject the guard's PreToolUse hooks (default: hooks on)",
+  'run.no-hooks': "with droid: start it even when droid will not run the guard's hooks (see guard doctor) (default: refuse)",
   'run.mission': 'guard this one mission dir (default with droid: every mission droid touches under the missions root; otherwise the current dir)',
   'run.root': 'adopt every mission dir under DIR (default with droid: ${FACTORY_HOME_OVERRIDE:-$HOME}/.factory/missions)',
   'watch.mission': 'a mission dir to guard, repeatable; also as arguments (default: the current dir when it is a mission, else --root)',
