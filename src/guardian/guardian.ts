@@ -109,10 +109,14 @@ export class Guardian {
    */
   readonly #seen = new Map<string, FileIdentity | null>();
   #recheck: NodeJS.Timeout | undefined;
+  /** Write intents whose roll-forward this guardian already tried. */
+  readonly #recovered = new Set<number>();
   #idleWaiters: Array<() => void> = [];
   #watcher: MissionWatcher | undefined;
   #lock: GuardianLock | undefined;
   #stopped = false;
+  /** The guard's own state failed: this guardian has frozen the mission and stops acting. */
+  #failed = false;
 
   private constructor(store: MissionStore, options: GuardianOptions) {
     this.store = store;
@@ -202,7 +206,7 @@ export class Guardian {
   }
 
   #hint(path: string): void {
-    if (this.#stopped) return;
+    if (this.#stopped || this.#failed) return;
     // Only artifacts and the sentinel: a log the agent keeps appending to must not keep the
     // guardian busy (the baseline waits until nothing is pending).
     if (path !== SENTINEL && this.store.specOf(path) === undefined) return;
@@ -228,7 +232,7 @@ export class Guardian {
   }
 
   #queueCheck(path: string): void {
-    if (this.#stopped || this.#queued.has(path)) return;
+    if (this.#stopped || this.#failed || this.#queued.has(path)) return;
     this.#queued.add(path);
     this.#inQueue(path, () => {
       this.#queued.delete(path);
@@ -260,7 +264,7 @@ export class Guardian {
    */
   #scheduleRecheck(): void {
     const every = this.#options.recheckMs ?? DEFAULT_RECHECK_MS;
-    if (every <= 0 || this.#stopped) return;
+    if (every <= 0 || this.#stopped || this.#failed) return;
     this.#recheck = setTimeout(() => {
       void this.#recheckAll()
         .catch((error: unknown) => this.#fault(error, undefined))
@@ -292,6 +296,9 @@ export class Guardian {
     if (this.#stopped) return;
     const fault = path === undefined ? undefined : missionFault(error, this.missionDir);
     if (path !== undefined && fault !== undefined) return this.#reactions.fault(path, fault.code, fault.detail);
+    // Once: the sentinel it writes raises an event, and every check now fails the same way.
+    if (this.#failed) return;
+    this.#failed = true;
     failClosed(this.store, error, path);
     this.#fail(error as Error);
   }
@@ -341,7 +348,9 @@ export class Guardian {
       if (await this.#acceptValidPrefix(path, spec, bytes)) return this.#queueCheck(path);
       // The version a `guard write` journaled it would replace: that write is landing now (its
       // lock orders it), or it was killed before its rename and is rolled forward. Not an incident.
-      if (digest !== null && this.store.intents.get(path)?.replaced === digest) {
+      const intent = this.store.intents.get(path);
+      if (digest !== null && intent?.replaced === digest && !this.#recovered.has(intent.seq)) {
+        this.#recovered.add(intent.seq); // once: a file written after the intent is judged as usual
         await recoverInterruptedWrites(this.store);
         return this.#queueCheck(path);
       }
