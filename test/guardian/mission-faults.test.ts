@@ -2,12 +2,13 @@
 // "hostile missions" items 2 and 4): an error confined to one mission's files becomes an incident
 // of that mission, frozen with a clear reason, while the guard goes on protecting every mission.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import { createMission, featureText } from '../../src/demo/droid-files.js';
 import { baseFeatures, withFeature } from '../helpers/droid.js';
-import { failOnLeakedChildren, journal, kinds, sandbox, spawnGuard, stopTestGuard, until, type GuardProcess, type Sandbox } from '../helpers/index.js';
+import { BIN, failOnLeakedChildren, journal, kinds, sandbox, spawnGuard, stopTestGuard, until, type GuardProcess, type Sandbox } from '../helpers/index.js';
 
 let box: Sandbox;
 let guard: GuardProcess | undefined;
@@ -74,4 +75,34 @@ test('a directory planted where the sentinel goes does not stop the freeze: move
   const tamper = kinds(box, 'tamper', m1)[0];
   assert.ok(tamper?.kind === 'tamper' && /moved aside/.test(tamper.detail));
   assert.equal(guard?.process.exitCode, null);
+});
+
+// Root reads every file, so the unreadable case runs as an unprivileged uid (setpriv).
+const canDropPrivileges = process.getuid?.() === 0 && spawnSync('setpriv', ['--version']).status === 0;
+
+test('an unreadable artifact of m1 (not root): m1 frozen with the reason, m2 still protected, the guard alive', { skip: canDropPrivileges ? false : 'needs root and setpriv to run the guard as an unprivileged uid' }, async () => {
+  await stopTestGuard(guard);
+  guard = undefined;
+  chmodSync(box.dir, 0o755);
+  spawnSync('chown', ['-R', '65534:65534', box.dir]);
+  const child = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, 'watch', m1, m2], { env: box.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  try {
+    await until(() => journal(box, m1).filter((e) => e.kind === 'baseline').length > 1 && journal(box, m2).filter((e) => e.kind === 'baseline').length > 1, 'both baselines as uid 65534', 30_000);
+    chmodSync(join(m1, 'features.json'), 0o000);
+    const fault = await until(() => kinds(box, 'mission-fault', m1)[0], `the fault journaled (guard stderr: ${stderr})`);
+    assert.ok(fault.kind === 'mission-fault' && fault.code === 'EACCES');
+    assert.match(fault.detail, /cannot read features\.json.*permission denied/);
+    await until(() => existsSync(join(m1, '.guard-frozen')), 'm1 frozen');
+    assert.equal(child.exitCode, null, 'the guard is still running');
+    const file = join(m2, 'features.json');
+    const good = readFileSync(file);
+    writeFileSync(file, reopened);
+    await until(() => kinds(box, 'restored', m2)[0], 'm2 still protected');
+    assert.equal(readFileSync(file).equals(good), true);
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
 });
