@@ -40,19 +40,20 @@ const featuresFile = () => join(box.mission, 'features.json');
 const mission = () => ['--mission', box.mission];
 
 // The valid write with f8, the bad one over it, then f8's worker reports success; then a guardian
-// starts: it restores last good (without f8) and freezes.
-async function stuck(): Promise<void> {
+// starts: it restores the newest version it knows good and freezes. Without a hook approval that
+// is last good, without f8; with one, the approved version, where f8 is still in progress.
+async function stuck(restored = featureText(features), ackRefusal = /"f8-export" is missing from features\.json/): Promise<void> {
   writeFileSync(featuresFile(), withF8());
   writeFileSync(featuresFile(), bad());
   appendFileSync(join(box.mission, 'progress_log.jsonl'), successLine('f8-export', 'w8'));
   guard = await startWatch(box);
-  assert.equal(readFileSync(featuresFile(), 'utf8'), featureText(features), 'restored to last good, which lacks f8');
+  assert.equal(readFileSync(featuresFile(), 'utf8'), restored, 'restored to the newest version the guard knows good');
   assert.ok(entriesOf(box, 'frozen').length > 0);
   await stopGuard(guard);
   guard = undefined;
   const ack = await runGuard(box, ['ack', ...mission(), '--note', 'try', '--yes-i-am-human']);
   assert.equal(ack.code, 1, ack.stdout + ack.stderr);
-  assert.match(ack.stderr, /"f8-export" is missing from features\.json/);
+  assert.match(ack.stderr, ackRefusal);
   const status = await runGuard(box, ['status', ...mission()]);
   assert.equal(status.code, 3);
   assert.match(status.stdout, /if guard ack refuses: guard verify/);
@@ -87,7 +88,7 @@ describe('a frozen mission always has a way out', () => {
     assert.equal(newest?.digest, sha(withF8()));
     assert.equal(newest?.bytes.toString('utf8'), withF8());
 
-    await stuck();
+    await stuck(withF8(), /f8-export/);
     const rebuilt = await runGuard(box, ['repair', ...mission(), '--rebuild', 'features.json', '--yes']);
     assert.equal(rebuilt.code, 0, rebuilt.stdout + rebuilt.stderr);
     const item = (JSON.parse(readFileSync(featuresFile(), 'utf8')) as { features: Feature[] }).features.find((feature) => feature.id === 'f8-export');
