@@ -120,7 +120,16 @@ export function startGuarding(ctx: Context, options: GuardingOptions) {
       if (announced && !options.json && !options.quiet) print.out(describeGuardian(ctx, guardian));
       options.onAdopted?.(guardian);
     },
-    onFatal: (_dir, error) => reportFatal(error),
+    // `run` stops its child when a mission it guards is no longer protected. `watch` keeps the
+    // other missions guarded: the failed one is frozen by its sentinel (the guardian wrote it
+    // before it stopped), and the process ends only when nothing is left to guard.
+    onFatal: (dir, error) => {
+      if (options.mode !== 'watch') return reportFatal(error);
+      print.err(`guard: ${shortDir(dir)} is no longer protected (its sentinel freezes it): ${errorLine(ctx, error)}. The other missions stay guarded; fix it, then restart the guard.`);
+      void supervisor.drop(dir, 'fatal error').finally(() => {
+        if (supervisor.guardians.size === 0 && !supervisor.watchesRoot) reportFatal(error);
+      });
+    },
     onAdoptError: (dir, error) => print.err(`guard: cannot guard ${dir}: ${errorLine(ctx, error)}`),
     onHeld: (dir, error) => print.err(`guard: skipping ${dir} for now: ${errorLine(ctx, error).replace(/\. Stop that guardian first.*$/, '')}. It is adopted as soon as that guard stops.`),
     ...(progress ? { onProgress: (done: number, total: number) => ctx.io.stderr.write(`\radopting missions: ${done}/${total}${done === total ? '\n' : ''}`) } : {}),

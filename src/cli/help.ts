@@ -10,7 +10,7 @@ const SHARED: Record<string, string> = {
   config: 'a profile file (JSON) to use instead of --profile (default: none)',
   'settle-ms': 'quiet time a version cut short needs once nobody writes it; where writers cannot be seen (not Linux), the settle window for any rejected version (default: 50)',
   'stuck-ms': 'a writer that keeps a rejected version open this long is treated as stuck: the version is acted on and the incident names it (default: 10000)',
-  'recheck-ms': 'every N ms, stat every artifact and judge any change the watcher missed (queue overflow, mmap); 0 turns it off (default: 5000)',
+  'recheck-ms': 'every N ms, stat every artifact and judge any change the watcher missed (queue overflow, mmap); 0 turns it off (default: 30000)',
   force: 'guard a dir that holds no mission files yet (default: refuse it)',
   'max-files': 'refuse a mission dir holding more than N files (default: 20000)',
   'yes-i-am-human': 'a human runs this script: skip the terminal confirmation (never give it to an agent; the hook denies it) (default: ask at a terminal)',

@@ -74,7 +74,7 @@ const TRAILING_MARGIN_MS = 1;
 const TRAILING_CHECK_MS = 50;
 
 /** The periodic re-check's default period (GuardianOptions.recheckMs). */
-export const DEFAULT_RECHECK_MS = 5000;
+export const DEFAULT_RECHECK_MS = 30_000;
 
 /** A rejected version's judgement, kept while it waits to be final (not judged twice). */
 interface Judged {

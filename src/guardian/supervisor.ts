@@ -164,6 +164,20 @@ export class Supervisor {
     return this.#held;
   }
 
+  /** Whether a missions root is watched (new missions may still come). */
+  get watchesRoot(): boolean {
+    return this.#roots.length > 0;
+  }
+
+  // Stop guarding one mission whose guardian failed (its own state is broken); the others go on.
+  // It is refused at adoption until the guard restarts, so a root watch does not loop on it.
+  async drop(dir: string, reason: string): Promise<void> {
+    const guardian = this.guardians.get(dir);
+    this.guardians.delete(dir);
+    this.#refused.add(dir);
+    await guardian?.stop(reason);
+  }
+
   async stop(reason: string): Promise<void> {
     this.#stopped = true;
     if (this.#heldTimer !== undefined) clearTimeout(this.#heldTimer);

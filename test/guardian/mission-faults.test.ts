@@ -3,12 +3,12 @@
 // of that mission, frozen with a clear reason, while the guard goes on protecting every mission.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import { createMission, featureText } from '../../src/demo/droid-files.js';
 import { baseFeatures, withFeature } from '../helpers/droid.js';
-import { BIN, failOnLeakedChildren, journal, kinds, sandbox, spawnGuard, stopTestGuard, until, type GuardProcess, type Sandbox } from '../helpers/index.js';
+import { BIN, failOnLeakedChildren, journal, statePaths, kinds, sandbox, spawnGuard, stopTestGuard, until, type GuardProcess, type Sandbox } from '../helpers/index.js';
 
 let box: Sandbox;
 let guard: GuardProcess | undefined;
@@ -105,4 +105,15 @@ test('an unreadable artifact of m1 (not root): m1 frozen with the reason, m2 sti
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
   }
+});
+
+test("m1's own guard state fails (its journal replaced by a directory): m1 frozen by its sentinel, m2 still protected, the watch alive", async () => {
+  const file = statePaths(box, m1).journal;
+  rmSync(file);
+  mkdirSync(file);
+  writeFileSync(join(m1, 'features.json'), reopened);
+  await until(() => existsSync(join(m1, '.guard-frozen')), 'm1 frozen by its sentinel');
+  await until(() => guard?.stderr().includes('is no longer protected'), 'the failure reported');
+  assert.equal(guard?.process.exitCode, null, 'the guard is still running');
+  await stillProtects(m2);
 });
