@@ -360,13 +360,9 @@ export class Guardian {
     const pending = this.#pendingIncident(path, digest);
     let stuck: Stuck | undefined;
     if (pending === undefined) {
-      const quietMs = readAt - (this.#lastHint.get(path) ?? 0);
-      // A version cut short that has not been quiet yet waits anyway: no probe needed (the probe
-      // costs milliseconds, and a burst of in-place writes shows an empty file at every open).
-      if (!judged.complete && quietMs < this.limits.debounceMs) return this.#later(path, this.limits.debounceMs - quietMs);
-      const writers = probeWriters(this.#abs(path));
       const since = Math.min(judged.since, heldSince ?? judged.since);
-      const decision = decideCompletion({ complete: judged.complete, writers, quietMs, seenMs: performance.now() - since }, this.limits);
+      const quietMs = readAt - (this.#lastHint.get(path) ?? 0);
+      const decision = decideCompletion({ complete: judged.complete, writers: () => probeWriters(this.#abs(path)), quietMs, seenMs: performance.now() - since }, this.limits);
       if (decision.kind === 'wait') {
         if (decision.why === 'writer') this.#held.set(path, since);
         return this.#later(path, decision.recheckMs);

@@ -36,7 +36,8 @@ export const DEFAULT_STUCK_MS = 10_000;
 /** What the guardian knows about a rejected version when it decides. */
 export interface VersionFacts {
   complete: boolean;
-  writers: WriterProbe;
+  /** Asked only when the answer matters: a probe costs milliseconds. */
+  writers: () => WriterProbe;
   /** Since the last watcher event for the path, measured at the read. */
   quietMs: number;
   /** Since this version was first seen rejected. */
@@ -52,7 +53,11 @@ const MAX_WRITER_RECHECK_MS = 50;
 
 // Decide whether a rejected version is final, or when to look again.
 export function decideCompletion(facts: VersionFacts, limits: CompletionLimits): CompletionDecision {
-  const { writers, quietMs, seenMs } = facts;
+  const { quietMs, seenMs } = facts;
+  // A version cut short that has not been quiet yet waits whoever writes it: no probe needed (a
+  // burst of in-place writes shows an empty file at every open).
+  if (!facts.complete && quietMs < limits.debounceMs) return { kind: 'wait', recheckMs: limits.debounceMs - quietMs, why: 'debounce' };
+  const writers = facts.writers();
   if (writers.kind === 'unknown') {
     return quietMs >= limits.settleMs ? { kind: 'final' } : { kind: 'wait', recheckMs: limits.settleMs - quietMs, why: 'settle' };
   }
@@ -60,8 +65,7 @@ export function decideCompletion(facts: VersionFacts, limits: CompletionLimits):
     if (seenMs >= limits.stuckMs) return { kind: 'final', stuck: { pid: writers.pid, heldMs: seenMs } };
     return { kind: 'wait', recheckMs: Math.min(Math.max(1, seenMs / 8), MAX_WRITER_RECHECK_MS, limits.stuckMs - seenMs), why: 'writer' };
   }
-  if (facts.complete || quietMs >= limits.debounceMs) return { kind: 'final' };
-  return { kind: 'wait', recheckMs: limits.debounceMs - quietMs, why: 'debounce' };
+  return { kind: 'final' };
 }
 
 /** Parse-stage issues that a writer still at work leaves behind: the version may be cut short. */

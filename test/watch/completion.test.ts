@@ -17,30 +17,31 @@ const log: ArtifactSpec = { ...json, glob: 'progress_log.jsonl', format: 'jsonl'
 
 describe('decideCompletion', () => {
   test('a complete version nobody writes is final at once, however recent the last event', () => {
-    assert.deepEqual(decideCompletion({ complete: true, writers: none, quietMs: 0, seenMs: 0 }, limits), { kind: 'final' });
+    assert.deepEqual(decideCompletion({ complete: true, writers: () => none, quietMs: 0, seenMs: 0 }, limits), { kind: 'final' });
   });
 
   test('an incomplete version nobody writes waits for the debounce, then is final', () => {
-    assert.deepEqual(decideCompletion({ complete: false, writers: none, quietMs: 10, seenMs: 10 }, limits), { kind: 'wait', recheckMs: 40, why: 'debounce' });
-    assert.deepEqual(decideCompletion({ complete: false, writers: none, quietMs: 50, seenMs: 50 }, limits), { kind: 'final' });
+    const unprobed = () => assert.fail('no probe is needed for a version cut short that is not quiet yet');
+    assert.deepEqual(decideCompletion({ complete: false, writers: unprobed, quietMs: 10, seenMs: 10 }, limits), { kind: 'wait', recheckMs: 40, why: 'debounce' });
+    assert.deepEqual(decideCompletion({ complete: false, writers: () => none, quietMs: 50, seenMs: 50 }, limits), { kind: 'final' });
   });
 
   test('any version a writer holds open waits, complete or not, re-probed soon', () => {
     for (const complete of [true, false]) {
-      const decision = decideCompletion({ complete, writers: held, quietMs: 5000, seenMs: 2000 }, limits);
+      const decision = decideCompletion({ complete, writers: () => held, quietMs: 5000, seenMs: 2000 }, limits);
       assert.equal(decision.kind, 'wait');
       assert.ok(decision.kind === 'wait' && decision.why === 'writer' && decision.recheckMs <= 50 && decision.recheckMs >= 1);
     }
   });
 
   test('a writer holding a version past the bound is stuck: final, and says who', () => {
-    assert.deepEqual(decideCompletion({ complete: false, writers: held, quietMs: 10_000, seenMs: 10_000 }, limits), { kind: 'final', stuck: { pid: 42, heldMs: 10_000 } });
+    assert.deepEqual(decideCompletion({ complete: false, writers: () => held, quietMs: 10_000, seenMs: 10_000 }, limits), { kind: 'final', stuck: { pid: 42, heldMs: 10_000 } });
   });
 
   test('without /proc, a settle window: quiet long enough, or wait the rest', () => {
     const unknown = { kind: 'unknown' } as const;
-    assert.deepEqual(decideCompletion({ complete: true, writers: unknown, quietMs: 20, seenMs: 20 }, limits), { kind: 'wait', recheckMs: 30, why: 'settle' });
-    assert.deepEqual(decideCompletion({ complete: false, writers: unknown, quietMs: 60, seenMs: 60 }, limits), { kind: 'final' });
+    assert.deepEqual(decideCompletion({ complete: true, writers: () => unknown, quietMs: 20, seenMs: 20 }, limits), { kind: 'wait', recheckMs: 30, why: 'settle' });
+    assert.deepEqual(decideCompletion({ complete: false, writers: () => unknown, quietMs: 60, seenMs: 60 }, limits), { kind: 'final' });
   });
 });
 
