@@ -151,7 +151,8 @@ async function checkStatusHealth(mission: string, digests: string, args: string[
   await artifacts(); // the cache holds the file now
   const file = join(mission, target.path);
   const bytes = readFileSync(file);
-  bytes[bytes.indexOf(0x22) + 1] ^= 0x01; // same size, new content
+  const at = bytes.indexOf(0x22) + 1;
+  bytes[at] = (bytes[at] ?? 0) ^ 0x01; // same size, new content
   writeFileSync(file, bytes);
   const after = await artifacts();
   const edited = after.find((row) => row.path === target.path);

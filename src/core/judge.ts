@@ -79,7 +79,7 @@ export function judgeVersion(spec: ArtifactSpec, previous: LastGood | undefined,
   const schemaIssues = validateSchema(spec, spec.schema, doc, previous, bytes);
   if (schemaIssues.length > 0) return reject(schemaIssues);
 
-  const issues = checkRules(spec.rules, { previous, bytes, doc });
+  const issues = checkRules(spec.rules, { ...(previous === undefined ? {} : { previous }), bytes, doc });
   if (spec.evidence === true && spec.statusItems !== undefined && context.evidence !== undefined) {
     issues.push(...checkEvidence(spec.statusItems, previous?.doc, doc, context.evidence));
   }

@@ -135,7 +135,8 @@ function applyEntry(state: MissionState, entry: JournalEntry): void {
       for (const transition of body.transitions) {
         const history = featureOf(state, transition.item);
         history.status = transition.to;
-        history.changes.push({ seq: entry.seq, at: entry.at, from: transition.from, to: transition.to, ...(reasons.has(transition.item) ? { reason: reasons.get(transition.item) } : {}) });
+        const reason = reasons.get(transition.item);
+        history.changes.push({ seq: entry.seq, at: entry.at, from: transition.from, to: transition.to, ...(reason === undefined ? {} : { reason }) });
       }
       // A reopen under an explicit permit supersedes the old success evidence for that feature.
       for (const feature of reasons.keys()) {

@@ -79,7 +79,7 @@ export async function commitWrite(store: MissionStore, path: string, bytes: Buff
       staging.catch(() => undefined); // awaited below; a failure before that is not "unhandled"
       let entry: JournalEntry | null;
       try {
-        entry = await store.recordAccepted(path, spec, bytes, verdict, previous, by, { basis, before: staging, replaced: currentDigest, stillValid: () => digestNow(file) === currentDigest });
+        entry = await store.recordAccepted(path, spec, bytes, verdict, previous, by, { ...(basis === undefined ? {} : { basis }), before: staging, replaced: currentDigest, stillValid: () => digestNow(file) === currentDigest });
       } catch (error) {
         await staging.then((staged) => staged.abandon(), () => undefined);
         throw error;

@@ -170,7 +170,7 @@ function trustProblems(hooks: FoundHook[], userSettings: JsonObject | undefined,
   if (isTrusted) return [];
   return [
     {
-      file: hooks[0]?.file,
+      ...(hooks[0] === undefined ? {} : { file: hooks[0].file }),
       problem: `the guard's hooks are only in this project's settings, and ${cwd} is not among the trusted folders in droid's user settings, so droid does not load them until the folder is trusted`,
       fix: 'start droid here once and trust the folder, or install the hooks for the user: guard init --droid',
     },

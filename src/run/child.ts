@@ -12,7 +12,7 @@
  *   the guard, which forwards them), and resize only arrives as a forwarded SIGWINCH. It is meant
  *   for orchestrators that do not own the terminal.
  */
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import { constants } from 'node:os';
 import { GuardError } from '../errors.js';
 
@@ -84,7 +84,7 @@ class RunningChild implements Child {
   #exited = false;
   #suspended = false;
 
-  constructor(subprocess: ResultPromise, pid: number, detached: boolean) {
+  constructor(subprocess: Promise<{ exitCode?: number | undefined; signal?: string | undefined }>, pid: number, detached: boolean) {
     this.pid = pid;
     this.detached = detached;
     this.exited = subprocess.then((result) => {
