@@ -80,3 +80,8 @@ export const ENTRY_KINDS = [
   'incident-hook-failed',
   'shape-warning',
 ] as const satisfies readonly EntryKind[];
+
+// Compile-time: every kind of `EntryBody` is listed above (a missing one makes this `never`).
+type Unlisted = Exclude<EntryKind, (typeof ENTRY_KINDS)[number]>;
+const EVERY_KIND_LISTED: [Unlisted] extends [never] ? true : Unlisted = true;
+void EVERY_KIND_LISTED;

@@ -5,6 +5,7 @@ import { hash } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { ENTRY_KINDS, GENESIS_PREV, type JournalEntry } from '../core/entries.js';
+import { entryShapeProblem, isKnownKind } from '../core/entry-shape.js';
 import { shellQuote } from '../core/freeze.js';
 import { errnoOf, GuardError, isGuardError } from '../errors.js';
 import { markDamage, readMark, type MarkRead } from './journal-mark.js';
@@ -173,13 +174,14 @@ export function scanJournal(data: Buffer, from: JournalCursor): JournalScan {
     const newline = data.indexOf(0x0a, offset);
     const line = data.subarray(offset, newline === -1 ? data.length : newline);
     const entry = newline === -1 ? undefined : parseEntry(line);
-    if (entry === undefined || entry.seq !== lastSeq + 1 || entry.prev !== lastHash) {
+    const badShape = entry !== undefined && isKnownKind(entry.kind) ? entryShapeProblem(entry as JournalEntry & Record<string, unknown>) : null;
+    if (entry === undefined || badShape !== null || entry.seq !== lastSeq + 1 || entry.prev !== lastHash) {
       const isLast = newline === -1 || newline === data.length - 1;
       if (isLast && (entry === undefined || newline === -1)) {
         return { entries, end: from.end + offset, lastHash, lastSeq, torn: data.subarray(offset), broken: null };
       }
-      const chainMismatch = entry !== undefined && entry.seq === lastSeq + 1;
-      const why = entry === undefined ? 'is not a journal entry' : chainMismatch ? 'does not chain to the line before it (prev hash mismatch)' : `has seq ${entry.seq}, expected ${lastSeq + 1}`;
+      const chainMismatch = entry !== undefined && badShape === null && entry.seq === lastSeq + 1;
+      const why = entry === undefined ? 'is not a journal entry' : badShape !== null ? `is not a valid journal entry: ${badShape}` : chainMismatch ? 'does not chain to the line before it (prev hash mismatch)' : `has seq ${entry.seq}, expected ${lastSeq + 1}`;
       const suspect = chainMismatch ? beforeLast : null;
       return { entries, end: from.end + offset, lastHash, lastSeq, torn: null, broken: { offset: from.end + offset, seq: lastSeq + 1, why: `line ${lastSeq + 1} ${why}`, suspect } };
     }

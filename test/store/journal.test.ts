@@ -165,6 +165,17 @@ describe('a damaged journal is refused until repaired', () => {
     await assert.rejects(readAll(file), refuse);
   });
 
+  test('a chained entry of a known kind whose body lacks a field the guard acts on is a bad line, not believed', async () => {
+    await appendMany(openJournal(), 2);
+    const raw = lines();
+    const hollow = JSON.stringify({ v: 1, seq: 3, at: '2026-11-26T10:00:00.000Z', prev: hashLine(raw[1] as string), kind: 'frozen', path: 'features.json' });
+    appendFileSync(file, `${hollow}\n`);
+    await appendMany(openJournal(), 0);
+    const refuse = (error: Error & { code?: string }) => error.code === 'JOURNAL_CORRUPT' && /line 3 is not a valid journal entry: its "frozen" body has no valid "incident"/.test(error.message);
+    await assert.rejects(openJournal().open(), refuse);
+    await assert.rejects(readAll(file), refuse);
+  });
+
   test('a journal cut shorter than what a reader already verified is refused', async () => {
     const journal = openJournal();
     await journal.open();
