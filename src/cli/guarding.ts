@@ -1,7 +1,7 @@
 // Shared by `guard watch` and `guard run`: start a supervisor whose journal entries are printed,
 // and turn signals and fatal guardian errors into a reason to stop.
 import { setFlagsFromString } from 'node:v8';
-import type { JournalEntry } from '../core/entries.js';
+import type { EntryBody, JournalEntry } from '../core/entries.js';
 import { GuardError, reportableError } from '../errors.js';
 import type { Guardian } from '../guardian/guardian.js';
 import { Supervisor } from '../guardian/supervisor.js';
@@ -88,13 +88,17 @@ export function startGuarding(ctx: Context, options: GuardingOptions) {
   // Each incident once, to --on-incident; the guard never waits for the command.
   const react = () => {
     if (hooks === undefined) return;
+    const command = options.onIncident?.command ?? '';
+    const journal = (mission: string, body: EntryBody, what: string) =>
+      supervisor.guardians.get(mission)?.store.append(body).catch((error: Error) => print.err(`guard: could not journal ${what}: ${errorLine(ctx, error)}`));
     for (const report of tracker.take((dir) => supervisor.guardians.get(dir)?.store.state)) {
-      hooks.start(report, (reason) => {
-        const command = options.onIncident?.command ?? '';
-        print.err(`guard: ${shortDir(report.mission)} --on-incident failed for incident ${report.incident}: ${reason}`);
-        const guardian = supervisor.guardians.get(report.mission);
-        guardian?.store.append({ kind: 'incident-hook-failed', incident: report.incident, command, reason }).catch((error: Error) => print.err(`guard: could not journal the --on-incident failure: ${errorLine(ctx, error)}`));
-      });
+      const start = () =>
+        hooks.start(report, (reason) => {
+          print.err(`guard: ${shortDir(report.mission)} --on-incident failed for incident ${report.incident}: ${reason}`);
+          void journal(report.mission, { kind: 'incident-hook-failed', incident: report.incident, command, reason }, 'the --on-incident failure');
+        });
+      // Journaled before it starts, so a restart never runs it again for the same incident.
+      void Promise.resolve(journal(report.mission, { kind: 'incident-reported', incident: report.incident, command }, 'the --on-incident start')).then(start);
     }
   };
   const progress = (ctx.io.stderr as { isTTY?: boolean }).isTTY === true && !options.json && !options.quiet;

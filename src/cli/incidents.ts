@@ -97,7 +97,8 @@ export class IncidentTracker {
         continue;
       }
       this.#waiting.splice(index, 1);
-      ready.push(reportOf(item.dir, item.incident, item.entry, state));
+      // Reported before (by this guard or one before a restart): at most one run per incident.
+      if (!state.reported.has(item.incident)) ready.push(reportOf(item.dir, item.incident, item.entry, state));
     }
     return ready;
   }

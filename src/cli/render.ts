@@ -99,6 +99,7 @@ const FORMATTERS: FormatterTable = {
   'shape-warning': (e, c) => `${c.yellow('warning')} ${e.path} ${short(e.digest)} accepted (droid's readers tolerate it): ${issuesText(e.issues)}`,
   'cross-check-failed': (e, c) => `${c.red('CROSS-CHECK FAILED')}: ${e.disagreements.map((d) => d.message).join('; ')}`,
   'mission-fault': (e, c) => `${c.red('MISSION FAULT')} ${e.path}: ${e.detail}`,
+  'incident-reported': (e, c) => `${c.dim('--on-incident started')} for incident ${e.incident} (${e.command})`,
   'incident-hook-failed': (e, c) => `${c.yellow('--on-incident failed')} for incident ${e.incident} (${e.command}): ${e.reason}`,
 };
 

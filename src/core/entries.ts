@@ -36,7 +36,9 @@ export type EntryBody =
   | { kind: 'mission-fault'; path: string; code: string; detail: string }
   | { kind: 'incident-hook-failed'; incident: number; command: string; reason: string }
   /** An accepted version that deviates from the shape droid writes in a way its readers tolerate. */
-  | { kind: 'shape-warning'; path: string; digest: Digest | null; issues: Issue[] };
+  | { kind: 'shape-warning'; path: string; digest: Digest | null; issues: Issue[] }
+  /** `--on-incident` was started for this incident (journaled first: at most one run per incident, across restarts). */
+  | { kind: 'incident-reported'; incident: number; command: string };
 
 export type EntryKind = EntryBody['kind'];
 
@@ -79,6 +81,7 @@ export const ENTRY_KINDS = [
   'mission-fault',
   'incident-hook-failed',
   'shape-warning',
+  'incident-reported',
 ] as const satisfies readonly EntryKind[];
 
 // Compile-time: every kind of `EntryBody` is listed above (a missing one makes this `never`).

@@ -48,6 +48,7 @@ const SHAPES: { readonly [K in EntryKind]: Shape } = {
   'mission-fault': { required: { path: text, code: text, detail: text } },
   'incident-hook-failed': { required: { incident: count, command: text, reason: text } },
   'shape-warning': { required: { path: text, digest: textOrNull, issues: list } },
+  'incident-reported': { required: { incident: count, command: text } },
 };
 
 /** Whether `kind` is one this guard knows (an unknown kind is a newer guard's, not a bad line). */

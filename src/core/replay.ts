@@ -65,6 +65,8 @@ export interface MissionState {
   hookApproved: Map<string, Digest[]>;
   /** The newest version a hook approved per path, and when: newer than last good, it is what a restore puts back. */
   lastApproved: Map<string, { digest: Digest; seq: number }>;
+  /** Incidents `--on-incident` was started for (incident -> command). */
+  reported: Map<number, string>;
   /** Counts per entry kind, for status. */
   counts: Map<string, number>;
 }
@@ -85,6 +87,7 @@ export function emptyState(): MissionState {
     assertions: new Map(),
     hookApproved: new Map(),
     lastApproved: new Map(),
+    reported: new Map(),
     counts: new Map(),
   };
 }
@@ -204,6 +207,9 @@ function applyEntry(state: MissionState, entry: JournalEntry): void {
       state.lastApproved.set(body.path, { digest: body.digest, seq: entry.seq });
       return;
     }
+    case 'incident-reported':
+      state.reported.set(body.incident, body.command);
+      return;
     case 'guard-started':
     case 'guard-stopped':
     case 'baseline':

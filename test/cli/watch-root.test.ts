@@ -96,6 +96,8 @@ describe('guard watch --root', () => {
       assert.equal(doc.digests.rejected, rejected.digest);
       assert.match(doc.next.inspect, /^guard diff --mission \S+ features\.json$/);
       assert.match(doc.next.ack ?? '', /^guard ack --mission \S+ --note/);
+      const reported = kinds(box, 'incident-reported', mission);
+      assert.deepEqual(reported.map((entry) => entry.kind === 'incident-reported' && entry.incident), [rejected.seq], 'the start is journaled once, before the command runs');
     }
     assert.equal(journal(box, m1).some((entry) => entry.kind === 'incident-hook-failed'), false);
   });
