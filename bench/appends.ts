@@ -28,62 +28,79 @@ interface Run {
   correct: boolean;
 }
 
-async function run(megabytes: number, appends: number, oldWay: number): Promise<Run> {
+/** A mission whose log has grown to `megabytes`, its version last good, ready to append to. */
+async function grownLog(megabytes: number) {
   const box = scratch('appends');
-  try {
-    const mission = join(box.dir, 'mission');
-    createMission(mission, makeFeatures(10));
-    const log = join(mission, 'progress_log.jsonl');
-    const lines: string[] = [];
-    let size = 0;
-    for (let n = 0; size < megabytes * 1024 * 1024; n++) {
-      lines.push(line(n));
-      size += lines[lines.length - 1]!.length;
-    }
-    appendFileSync(log, lines.join(''));
-    const store = await MissionStore.open(box.home, mission, loadDroidProfile());
-    const spec = store.specOf('progress_log.jsonl')!;
-    const tails = new AppendTails(store);
-    const first = await tails.look('progress_log.jsonl', spec, log);
-    const bytes = first.kind === 'full' ? (first.version?.bytes ?? null) : null;
-    const judged = await store.judge('progress_log.jsonl', spec, bytes);
-    if (judged.verdict.kind !== 'accepted') throw new Error('the grown log was rejected');
-    await store.recordAccepted('progress_log.jsonl', spec, bytes, judged.verdict, judged.previous, 'baseline');
-    const samples: number[] = [];
-    let fastLooks = 0;
-    for (let n = 0; n < appends; n++) {
-      appendFileSync(log, line(1_000_000 + n));
+  const mission = join(box.dir, 'mission');
+  createMission(mission, makeFeatures(10));
+  const log = join(mission, 'progress_log.jsonl');
+  const lines: string[] = [];
+  let size = 0;
+  for (let n = 0; size < megabytes * 1024 * 1024; n++) {
+    lines.push(line(n));
+    size += lines[lines.length - 1]!.length;
+  }
+  appendFileSync(log, lines.join(''));
+  const store = await MissionStore.open(box.home, mission, loadDroidProfile());
+  const spec = store.specOf('progress_log.jsonl')!;
+  const tails = new AppendTails(store);
+  const first = await tails.look('progress_log.jsonl', spec, log);
+  const bytes = first.kind === 'full' ? (first.version?.bytes ?? null) : null;
+  const judged = await store.judge('progress_log.jsonl', spec, bytes);
+  if (judged.verdict.kind !== 'accepted') throw new Error('the grown log was rejected');
+  await store.recordAccepted('progress_log.jsonl', spec, bytes, judged.verdict, judged.previous, 'baseline');
+  const run: Run = { mb: megabytes, samples: [], fastLooks: 0, oldWay: [], correct: true };
+  let n = 1_000_000;
+  return {
+    run,
+    cleanup: () => box.cleanup(),
+    // Append one line and look, as the guardian does at a watcher event.
+    async append(): Promise<void> {
+      appendFileSync(log, line(n++));
       const start = performance.now();
       const look = await tails.look('progress_log.jsonl', spec, log);
-      samples.push(performance.now() - start);
-      if (look.kind === 'appended') fastLooks++;
+      run.samples.push(performance.now() - start);
+      if (look.kind === 'appended') run.fastLooks++;
       else if (look.digest !== store.state.artifacts.get('progress_log.jsonl')?.lastGood) {
-        // An audit look found the new line: judged and stored as the guardian's usual path does.
+        // An audit found the new line: judged and stored as the guardian's usual path does.
         const full = await store.judge('progress_log.jsonl', spec, look.version?.bytes ?? null);
         if (full.verdict.kind === 'accepted') await store.recordAccepted('progress_log.jsonl', spec, look.version?.bytes ?? null, full.verdict, full.previous, 'watcher');
       }
-    }
-    const old: number[] = [];
-    for (let n = 0; n < oldWay; n++) {
-      appendFileSync(log, line(2_000_000 + n));
+    },
+    // The same append judged the old way: the whole file read, hashed, judged and stored.
+    async appendOldWay(): Promise<void> {
+      appendFileSync(log, line(n++));
       const start = performance.now();
       const version = readFileVersion(log);
       const full = await store.judge('progress_log.jsonl', spec, version?.bytes ?? null);
       if (full.verdict.kind === 'accepted') await store.recordAccepted('progress_log.jsonl', spec, version?.bytes ?? null, full.verdict, full.previous, 'watcher');
-      old.push(performance.now() - start);
-    }
-    const onDisk = readFileSync(log);
-    const lastGood = store.state.artifacts.get('progress_log.jsonl')?.lastGood;
-    const correct = oldWay > 0 ? lastGood !== undefined && lastGood !== null && Buffer.from(await store.objects.get(lastGood)).equals(onDisk) : true;
-    return { mb: megabytes, samples, fastLooks, oldWay: old, correct };
-  } finally {
-    box.cleanup();
-  }
+      run.oldWay.push(performance.now() - start);
+    },
+    async check(): Promise<void> {
+      const lastGood = store.state.artifacts.get('progress_log.jsonl')?.lastGood;
+      run.correct = lastGood !== undefined && lastGood !== null && Buffer.from(await store.objects.get(lastGood)).equals(readFileSync(log));
+    },
+  };
 }
 
-export async function benchAppends(appends = 300): Promise<BenchResult> {
-  const small = await run(1, appends, 0);
-  const large = await run(10, appends, 10);
+export async function benchAppends(appends = 300, block = 30): Promise<BenchResult> {
+  const smallLog = await grownLog(1);
+  const largeLog = await grownLog(10);
+  try {
+    // Blocks of the two alternate, so that machine noise hits both.
+    for (let done = 0; done < appends; done += block) {
+      for (let i = 0; i < block; i++) await smallLog.append();
+      for (let i = 0; i < block; i++) await largeLog.append();
+    }
+    for (let i = 0; i < 10; i++) await largeLog.appendOldWay();
+    await smallLog.check();
+    await largeLog.check();
+  } finally {
+    smallLog.cleanup();
+    largeLog.cleanup();
+  }
+  const small = smallLog.run;
+  const large = largeLog.run;
   const ratio = median(large.samples) / median(small.samples);
   const describe = (r: Run) => `${r.mb} MB: median ${ms(median(r.samples))}, p90 ${ms(percentile(r.samples, 90))}, mean ${ms(r.samples.reduce((a, b) => a + b, 0) / r.samples.length)} (${r.fastLooks}/${r.samples.length} appends-only)`;
   return result(
