@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
 import type { JournalEntry } from '../../src/core/entries.js';
 import { createMission, featureText } from '../../src/demo/droid-files.js';
-import { AppendTails, WINDOW } from '../../src/guardian/appends.js';
+import { AppendTails, AUDIT_MS, WINDOW } from '../../src/guardian/appends.js';
 import { MissionStore } from '../../src/guardian/mission-store.js';
 import { loadDroidProfile } from '../../src/profiles/profile.js';
 import { baseFeatures, withFeature } from '../helpers/droid.js';
@@ -34,14 +34,14 @@ function completedLine(n: number): string {
 }
 
 // A mission whose log holds `lines` lines, opened in process with the log's version as last good.
-async function grownMission(lines: number) {
+async function grownMission(lines: number, clock: () => number = () => 0) {
   box = sandbox();
   createMission(box.mission, baseFeatures());
   appendFileSync(join(box.mission, LOG), Array.from({ length: lines }, (_, n) => startedLine(n)).join(''));
   const store = await MissionStore.open(box.home, box.mission, loadDroidProfile());
   const spec = store.specOf(LOG);
   assert.ok(spec !== undefined);
-  const tails = new AppendTails(store, () => 0); // no audit by time: each test says when it reads in full
+  const tails = new AppendTails(store, clock); // by default no audit by time: each test says when it reads in full
   const file = join(box.mission, LOG);
   const first = await tails.look(LOG, spec, file);
   assert.equal(first.kind, 'full');
@@ -114,6 +114,21 @@ test('a rewrite far back in the log plus an append: the audit that follows judge
   assert.notEqual(audit.digest, store.state.artifacts.get(LOG)?.lastGood);
   const { verdict } = await store.judge(LOG, spec, audit.kind === 'full' ? audit.version?.bytes ?? null : null);
   assert.equal(verdict.kind === 'rejected' && verdict.issues[0]?.code, 'append-only');
+});
+
+test('during a burst that never pauses, the whole log is read again after each AUDIT_MS of appends-only looks', async () => {
+  let now = 0;
+  const { spec, tails, file } = await grownMission(2000, () => now);
+  appendFileSync(file, startedLine(2000));
+  assert.equal((await tails.look(LOG, spec, file)).kind, 'appended');
+  now += AUDIT_MS - 1;
+  appendFileSync(file, startedLine(2001));
+  assert.equal((await tails.look(LOG, spec, file)).kind, 'appended');
+  now += 1;
+  appendFileSync(file, startedLine(2002));
+  const audit = await tails.look(LOG, spec, file);
+  assert.equal(audit.kind, 'full', 'the audit: a whole-file read although the file only grew');
+  assert.ok(tails.lastRead >= readFileSync(file).length);
 });
 
 test('guard watch: a rewrite far back in a growing log is rejected and the old bytes come back', async () => {
