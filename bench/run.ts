@@ -7,6 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
+import { benchAppends } from './appends.js';
 import { benchBursts } from './bursts.js';
 import { benchGuardianFootprint } from './guardian-footprint.js';
 import { benchHook } from './hook-startup.js';
@@ -30,6 +31,7 @@ const BENCHES: Bench[] = [
   { key: 'probe', target: 'open-for-writing check < 20 ms with 500 processes', run: () => benchWriterProbe() },
   { key: 'false-incidents', target: '0 false incidents under load', run: () => benchFalseIncidents() },
   { key: 'bursts', target: 'last version of every file judged', run: () => benchBursts() },
+  { key: 'appends', target: 'log append cost independent of log size', run: () => benchAppends() },
   { key: 'write', target: 'guard write >= 0.8x write-file-atomic', run: () => benchWriteThroughput() },
   { key: 'hook', target: 'guard hook <= 1.5x node -e 0', run: () => benchHook() },
   { key: 'replay', target: 'replay 1M entries < 2 s', run: () => benchReplay() },

@@ -13,7 +13,7 @@ import { matchArtifact } from '../profiles/profile.js';
 import { isAlive, readOwner, type LockOwner } from '../store/lock-owner.js';
 import { namingMission, readJournal } from '../store/journal.js';
 import { DigestCache } from '../store/digest-cache.js';
-import { replayWithProjection, type StatusState } from '../store/projection.js';
+import { replayWithProjection, type Progress, type StatusState } from '../store/projection.js';
 import { missionStatePaths, type MissionStatePaths } from '../store/paths.js';
 import type { Inspection } from '../guardian/inspect.js';
 import { asMissionPath } from '../core/types.js';
@@ -49,9 +49,10 @@ export type MissionSummary = Omit<MissionView, 'entries' | 'state'> & { state: S
 
 // Like viewMission, but through the projection cache (store/projection.ts): `guard status` on a
 // long journal reads the cached state and verifies only the entries after it.
-export async function summarizeMission(guardHome: string, missionDir: string): Promise<MissionSummary> {
+// `onRebuild`: the progress of a full replay when the projection must be rebuilt.
+export async function summarizeMission(guardHome: string, missionDir: string, onRebuild?: Progress): Promise<MissionSummary> {
   const paths = statePathsOf(guardHome, missionDir);
-  const projection = await namingMission(paths.missionDir, replayWithProjection(paths.journal, paths.projection, { features: false }));
+  const projection = await namingMission(paths.missionDir, replayWithProjection(paths.journal, paths.projection, { features: false, ...(onRebuild === undefined ? {} : { onRebuild }) }));
   return { paths, state: projection.state, tornBytes: projection.torn?.length ?? 0, guardian: guardianOf(paths) };
 }
 

@@ -32,7 +32,8 @@ export function pausedLogLine(reason: string, now: Date): string {
 
 // Whether the log's last line is already the guard's `mission_paused` (nothing happened since).
 export function endsWithGuardPause(log: string): boolean {
-  const last = log.trimEnd().split('\n').at(-1) ?? '';
+  const text = log.trimEnd();
+  const last = text.slice(text.lastIndexOf('\n') + 1); // not a split: a log is megabytes
   try {
     const line: unknown = JSON.parse(last);
     return isRecord(line) && line.type === 'mission_paused' && typeof line.pauseReason === 'string' && line.pauseReason.startsWith(PAUSE_REASON_PREFIX);

@@ -21,16 +21,17 @@ import type { JournalEntry } from '../core/entries.js';
 import type { ArtifactSpec } from '../core/judge.js';
 import type { Incident } from '../core/replay.js';
 import { salvageLog } from '../core/salvage.js';
-import { digestOf, type Digest, type Issue } from '../core/types.js';
+import type { Digest, Issue } from '../core/types.js';
 import { GuardError } from '../errors.js';
 import type { Profile } from '../profiles/profile.js';
-import { readFileIdentity, readFileVersion, sameVersion, type FileIdentity } from '../store/file-bytes.js';
+import { readFileIdentity, sameVersion, type FileIdentity } from '../store/file-bytes.js';
 import { acquireGuardianLock, type GuardianLock } from '../store/guardian-lock.js';
 import { removeOrphanTemps } from '../store/orphan-temps.js';
 import { SENTINEL } from '../store/paths.js';
 import { decideCompletion, isComplete, type CompletionLimits } from '../watch/completion.js';
 import { watchMission, type MissionWatcher } from '../watch/mission-watcher.js';
 import { probeWriters } from '../watch/open-writers.js';
+import { AppendTails } from './appends.js';
 import { MissionStore } from './mission-store.js';
 import { failClosed, missionFault } from './faults.js';
 import { listMissionFiles } from './file-io.js';
@@ -91,6 +92,7 @@ export class Guardian {
   readonly limits: CompletionLimits;
   readonly #options: GuardianOptions;
   readonly #reactions: Reactions;
+  readonly #appends: AppendTails;
   readonly #lastHint = new Map<string, number>();
   /**
    * Paths a writer holds open with a rejected version on disk, and since when: they are re-probed
@@ -121,6 +123,7 @@ export class Guardian {
   private constructor(store: MissionStore, options: GuardianOptions) {
     this.store = store;
     this.#options = options;
+    this.#appends = new AppendTails(store);
     this.limits = { settleMs: options.settleMs, debounceMs: options.debounceMs ?? options.settleMs, stuckMs: options.stuckMs ?? 10_000 };
     this.#reactions = new Reactions({
       store,
@@ -322,10 +325,11 @@ export class Guardian {
     // not shorten or stretch it).
     const readAt = performance.now();
     const events = this.#events.get(path) ?? 0;
-    const version = readFileVersion(this.#abs(path));
+    const look = await this.#appends.look(path, spec, this.#abs(path)); // a log's appends alone when they extend last good
     this.#reactions.cleared(path); // it could be read: a fault of it from now on is a new one
+    if (look.kind === 'appended') return void (this.#seen.set(path, look.identity), this.#forget(path), this.#reactions.accepted(path, look.digest, undefined, false));
+    const { version, digest } = look;
     const bytes = version?.bytes ?? null;
-    const digest = bytes === null ? null : digestOf(bytes);
     const before = this.#seen.get(path);
     const replaced = version !== null && before != null && before.ino !== version.ino;
     this.#seen.set(path, version === null ? null : { ino: version.ino, size: version.size, mtimeMs: version.mtimeMs });

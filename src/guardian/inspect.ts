@@ -23,6 +23,8 @@ export interface InspectSource {
   objects: ObjectStore;
   /** Inspect as if this version were on disk: what `guard verify` would say after a write. */
   proposed?: { path: string; bytes: Buffer | null };
+  /** Artifacts already read (by reconcileWithDisk, under the same write lock): not read again. */
+  read?: ReadonlyMap<string, Buffer | null>;
 }
 
 export interface Inspection {
@@ -62,12 +64,15 @@ export async function inspectMission(source: InspectSource): Promise<Inspection>
     const missionPath = asMissionPath(path);
     const spec = missionPath === undefined ? undefined : matchArtifact(profile, missionPath);
     if (spec === undefined || spec.role === 'tracked') continue;
-    const bytes = proposed?.path === path ? proposed.bytes : await readOrNull(join(missionDir, path));
-    const previous = await lastGood(path, spec);
+    const bytes = proposed?.path === path ? proposed.bytes : source.read?.has(path) === true ? (source.read.get(path) ?? null) : await readOrNull(join(missionDir, path));
     const known = state.artifacts.get(path);
     const unchanged = known === undefined ? bytes === null : known.lastGood === (bytes === null ? null : digestOf(bytes));
-    const verdict = unchanged ? undefined : judgeVersion(spec, previous, bytes, spec.evidence === true ? context : { permits: context.permits });
     const isSummary = path === summary?.path;
+    // Last good is read from the object store only when it is weighed: a changed artifact or the
+    // summary (most of a mission is unchanged, and each read is a file, a gunzip and a hash).
+    const previous = unchanged && !isSummary ? undefined : await lastGood(path, spec);
+    const verdict = unchanged ? undefined : judgeVersion(spec, previous, bytes, spec.evidence === true ? context : { permits: context.permits });
+    const evidence = profile.freeze === 'droid' && spec.role === 'evidence';
     if (verdict?.kind === 'rejected' && !isSummary) {
       disagreements.push({
         code: 'artifact-rejected',
@@ -77,12 +82,12 @@ export async function inspectMission(source: InspectSource): Promise<Inspection>
         fix: previous === undefined ? ['write', path, '--from', 'FIXED-FILE'] : ['repair', '--restore', path],
       });
     }
-    const doc = bytes === null ? undefined : parseVersion(spec, undefined, bytes);
+    const doc = bytes === null || !(isSummary || evidence) ? undefined : parseVersion(spec, undefined, bytes); // parsed only where used
     if (isSummary) {
       summaryGood = previous?.doc;
       current = bytes === null ? { kind: 'missing' } : doc?.ok === true ? { kind: 'ok', doc: doc.value } : { kind: 'unreadable', issues: doc?.ok === false ? doc.issues : [] };
       if (verdict?.kind === 'rejected' && current.kind === 'ok') disagreements.push(...ruleDisagreements(path, verdict.issues, previous !== undefined));
-    } else if (profile.freeze === 'droid' && spec.role === 'evidence' && doc?.ok === true) {
+    } else if (evidence && doc?.ok === true) {
       diskFacts.push(...droidEvidenceFacts(path, undefined, doc.value));
     }
   }

@@ -27,10 +27,13 @@ export async function checkMission(store: MissionStore) {
   const paths = new Set([...(await listMissionFiles(dir)), ...store.state.artifacts.keys()]);
   const problems: MissionProblem[] = [];
   const accepted: PendingAccept[] = [];
+  /** What each artifact held when read here: a caller that inspects next need not read it again. */
+  const read = new Map<string, Buffer | null>();
   for (const path of [...paths].sort()) {
     const spec = store.specOf(path);
     if (spec === undefined || spec.role === 'tracked') continue;
     const bytes = await readOrNull(join(dir, path));
+    read.set(path, bytes);
     const digest = bytes === null ? null : digestOf(bytes);
     const known = store.state.artifacts.get(path);
     if (known === undefined ? digest === null : known.lastGood === digest) continue;
@@ -40,6 +43,7 @@ export async function checkMission(store: MissionStore) {
   }
   return {
     problems,
+    read,
     // Journal the accepted versions; false when another process changed the mission meanwhile.
     async recordAccepted(by: WriteSource): Promise<boolean> {
       for (const item of accepted) {

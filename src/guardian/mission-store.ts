@@ -107,6 +107,17 @@ export class MissionStore {
     return good;
   }
 
+  /**
+   * Last good moved on by an append judged alone (src/guardian/appends.ts): `extend` makes the new
+   * version from the cached old one (lazily: nothing is copied until someone reads it), or the old
+   * copy is dropped when it is not cached.
+   */
+  extendGood(path: string, base: Digest, extend: (good: GoodVersion) => GoodVersion): void {
+    const cached = this.#goodCache.get(path);
+    if (cached?.digest === base) this.#goodCache.set(path, extend(cached));
+    else this.#goodCache.delete(path);
+  }
+
   // Keep the last good version in memory only for artifacts that legitimately change: a tracked
   // file or a write-once handoff is looked up again only when something touched it (rare), and a
   // long mission has thousands of handoffs.

@@ -63,14 +63,15 @@ export async function commitWrite(store: MissionStore, path: string, bytes: Buff
   return withWriteLock(store.paths, async () => {
     for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
       await store.journal.sync();
-      if (!(await reconcileWithDisk(store))) continue;
+      const read = await reconcileWithDisk(store);
+      if (read === undefined) continue;
       const current = await readOrNull(file);
       const currentDigest = current === null ? null : digestOf(current);
       const known = store.state.artifacts.get(path);
       if (currentDigest === digest && known?.lastGood === digest) return { kind: 'unchanged', path, digest, seq: known.seq };
       const { verdict, previous, basis } = spec.role === 'tracked' ? { verdict: TRACKED, previous: await store.lastGood(path, spec), basis: undefined } : await store.judge(path, spec, bytes);
       if (verdict.kind === 'rejected') return { kind: 'rejected', path, issues: verdict.issues };
-      const vetoes = spec.role === 'tracked' ? [] : await verifyVetoes(store, path, bytes, verdict.reopened);
+      const vetoes = spec.role === 'tracked' ? [] : await verifyVetoes(store, path, bytes, verdict.reopened, read);
       if (vetoes.length > 0) return { kind: 'rejected', path, issues: vetoes };
       if (current !== null) await store.objects.put(current, previous); // a no-op when it is last good
       const staging = stageFile(file, bytes).catch((error: unknown) => {

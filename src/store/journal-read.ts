@@ -106,17 +106,23 @@ const FOLD_CHUNK_BYTES = 1024 * 1024;
  * handing each verified batch to `onEntries` instead of keeping it: folding a million-entry
  * journal into state must not hold a million entries at once (the GC cost doubles the replay).
  */
-export async function foldJournal(file: string, from: JournalCursor, onEntries: (entries: JournalEntry[]) => void): Promise<Omit<JournalRead, 'entries'>> {
+// `onProgress` hears the bytes verified so far and the journal's size after every chunk.
+export async function foldJournal(file: string, from: JournalCursor, onEntries: (entries: JournalEntry[]) => void, onProgress?: (done: number, total: number) => void): Promise<Omit<JournalRead, 'entries'>> {
   let delivered = false; // a retry must not deliver the same entries twice
   const read = () =>
-    foldJournalFrom(file, from, (entries) => {
-      delivered = true;
-      onEntries(entries);
-    });
+    foldJournalFrom(
+      file,
+      from,
+      (entries) => {
+        delivered = true;
+        onEntries(entries);
+      },
+      onProgress,
+    );
   return checkingMark(file, read, () => !delivered);
 }
 
-async function foldJournalFrom(file: string, from: JournalCursor, onEntries: (entries: JournalEntry[]) => void): Promise<Omit<JournalRead, 'entries'>> {
+async function foldJournalFrom(file: string, from: JournalCursor, onEntries: (entries: JournalEntry[]) => void, onProgress?: (done: number, total: number) => void): Promise<Omit<JournalRead, 'entries'>> {
   let handle;
   try {
     handle = await open(file, 'r');
@@ -146,6 +152,7 @@ async function foldJournalFrom(file: string, from: JournalCursor, onEntries: (en
       if (read.torn !== null && !atEnd) throw corrupt(file, `line ${cursor.lastSeq + 1} is not a journal entry`);
       if (read.torn !== null) return { ...cursor, torn: Buffer.from(read.torn) };
       carry = data.subarray(cut);
+      onProgress?.(position, size);
     }
     return { ...cursor, torn: carry.length > 0 ? Buffer.from(carry) : null }; // the file shrank while read
   } catch (error) {

@@ -26,6 +26,9 @@ import { applyEntries, emptyState, type MissionState } from '../core/replay.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { foldJournal, hashLine, START, type JournalCursor } from './journal.js';
 
+/** Progress of a long replay: bytes done of the total. */
+export type Progress = (done: number, total: number) => void;
+
 /** Journals shorter than this are replayed in full: the cache would not pay for its write. */
 export const PROJECTION_MIN_ENTRIES = 10_000;
 /** Rewrite the cache once this many journal bytes (some 10,000 entries) follow it. */
@@ -55,19 +58,26 @@ export interface Projection<State extends StatusState = MissionState> {
 
 // Replay `journalFile` using (and maintaining) the cache at `projectionFile`; without
 // `{ features: false }` the state includes every feature's history.
+// `onRebuild` hears the progress of a replay that rebuilds the cache (none, stale or unusable):
+// bytes of journal verified and folded so far, and the journal's size. Only src/cli prints it.
 export async function replayWithProjection(journalFile: string, projectionFile: string): Promise<Projection>;
-export async function replayWithProjection(journalFile: string, projectionFile: string, options: { features: false }): Promise<Projection<StatusState>>;
-export async function replayWithProjection(journalFile: string, projectionFile: string, options: { features: boolean } = { features: true }): Promise<Projection<StatusState>> {
+export async function replayWithProjection(journalFile: string, projectionFile: string, options: { features: false; onRebuild?: Progress }): Promise<Projection<StatusState>>;
+export async function replayWithProjection(journalFile: string, projectionFile: string, options: { features: boolean; onRebuild?: Progress } = { features: true }): Promise<Projection<StatusState>> {
   const tailBytes = (cursor: JournalCursor) => journalSize(journalFile) - cursor.end;
   const cache = await loadCache(journalFile, projectionFile, (cursor) => options.features || tailBytes(cursor) >= REWRITE_AFTER_BYTES);
   const state = cache?.state ?? emptyState();
   const from: JournalCursor = cache?.cursor ?? START;
   let tail = 0;
   let lastLineStart = cache?.cursor.lastLineStart ?? 0;
-  const read = await foldJournal(journalFile, from, (entries) => {
-    tail += entries.length;
-    applyEntries(state, entries);
-  });
+  const read = await foldJournal(
+    journalFile,
+    from,
+    (entries) => {
+      tail += entries.length;
+      applyEntries(state, entries);
+    },
+    cache === undefined ? options.onRebuild : undefined,
+  );
   if (tail > 0) lastLineStart = await lastLineStartBefore(journalFile, read.end);
   const cursor = { end: read.end, lastHash: read.lastHash, lastSeq: read.lastSeq };
   const complete = cache === undefined || cache.features;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { digestOf, type Digest } from '../../src/core/types.js';
-import { ObjectStore } from '../../src/store/objects.js';
+import { MAX_APPEND_CHAIN, ObjectStore } from '../../src/store/objects.js';
 import { sandbox, type Sandbox } from '../helpers/index.js';
 
 let box: Sandbox;
@@ -141,5 +141,29 @@ describe('damaged objects are errors, never wrong bytes', () => {
     const raw = readFileSync(store.pathOf(base));
     writeFileSync(store.pathOf(base), raw.subarray(0, raw.length - 40));
     await assert.rejects(store.get(digest), { code: 'STATE_IO' });
+  });
+});
+
+describe('appends to a log (issue 9 item 10)', () => {
+  test('each version stored from its appended bytes alone, read back exactly; past the cap, a full copy', async () => {
+    let bytes = Buffer.from('{"type":"mission_accepted"}\n'.repeat(400));
+    let digest = await store.put(bytes);
+    const kept: Array<[Digest, Buffer]> = [];
+    for (let n = 0; n <= MAX_APPEND_CHAIN + 5; n++) {
+      const line = Buffer.from(`{"type":"worker_started","n":${n}}\n`);
+      const next = Buffer.concat([bytes, line]);
+      assert.equal(await store.putAppended({ digest, size: bytes.length }, line, digestOf(next)), true);
+      digest = digestOf(next);
+      bytes = next;
+      if (n % 200 === 0 || n >= MAX_APPEND_CHAIN - 1) kept.push([digest, bytes]);
+    }
+    for (const [name, expected] of kept) assert.ok(Buffer.from(await store.get(name)).equals(expected));
+    assert.ok(kept.some(([name]) => headerOf(name).enc === 'full'), 'a full copy past the cap');
+    assert.equal(headerOf(kept[1]![0]).enc, 'delta');
+    // A damaged link deep in the run makes the versions above it unreadable, never wrong.
+    const [deep] = kept[2]!;
+    const raw = readFileSync(store.pathOf(deep));
+    writeFileSync(store.pathOf(deep), Buffer.concat([raw.subarray(0, raw.indexOf(0x0a) + 1), gzipSync('{"forged":1}\n')]));
+    await assert.rejects(store.get(kept[3]![0]), { code: 'STATE_IO' });
   });
 });

@@ -4,6 +4,7 @@ import { EXIT } from '../../errors.js';
 import { defineCommand, jsonOption, missionOption } from '../command.js';
 import { profileFor, profileOptions, resolveMissionDir } from '../mission.js';
 import { artifactHealth, summarizeMission } from '../mission-view.js';
+import { ttyProgress } from '../progress.js';
 import { issuesText } from '../render.js';
 import { shellQuote, type Frozen } from '../../core/freeze.js';
 import { summaryArtifact } from '../../guardian/inspect.js';
@@ -52,7 +53,8 @@ export const statusCommand = defineCommand({
     const root = rootToList(ctx, values.root, values.mission, positionals);
     if (root !== undefined) return statusOfRoot(ctx, root, values.json === true);
     const dir = missionFromArgs(ctx, 'status', values.mission, positionals);
-    const view = await summarizeMission(ctx.guardHome, dir);
+    const progress = ttyProgress(ctx.io.stderr, 'rebuilding the journal projection', values.json !== true);
+    const view = await summarizeMission(ctx.guardHome, dir, progress.update).finally(() => progress.end());
     // A sentinel this guard home knows nothing of: another GUARD_HOME froze the mission.
     const warnings = existsSync(view.paths.sentinel) && view.state.seq === 0
       ? [`${view.paths.sentinel} exists (the mission was frozen), but this guard home (${ctx.guardHome}) has no journal for the mission: wrong GUARD_HOME? Run guard status with the GUARD_HOME of the guard that froze it.`]
