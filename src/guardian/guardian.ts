@@ -84,6 +84,8 @@ interface Judged {
   complete: boolean;
   /** performance.now() when this version was first seen rejected. */
   since: number;
+  /** When a probe first found nobody holding it, and the path's event count then (completion.ts). */
+  clear?: { at: number; events: number };
 }
 
 export class Guardian {
@@ -405,9 +407,12 @@ export class Guardian {
     if (pending === undefined) {
       const since = Math.min(judged.since, heldSince ?? judged.since);
       const quietMs = readAt - (this.#lastHint.get(path) ?? 0);
-      const decision = decideCompletion({ complete: judged.complete, writers: () => probeWriters(this.#abs(path)), quietMs, seenMs: performance.now() - since }, this.limits);
+      const clear = judged.clear !== undefined && judged.clear.events === events ? performance.now() - judged.clear.at : undefined;
+      const decision = decideCompletion({ complete: judged.complete, writers: () => probeWriters(this.#abs(path)), quietMs, seenMs: performance.now() - since, ...(clear === undefined ? {} : { clearMs: clear }) }, this.limits);
       if (decision.kind === 'wait') {
         if (decision.why === 'writer') this.#held.set(path, since);
+        if (decision.why === 'writer') delete judged.clear;
+        else if (decision.why === 'confirm' && clear === undefined) judged.clear = { at: readAt, events };
         return this.#later(path, decision.recheckMs);
       }
       // Never act on a stale read: let the watcher's queued events in (a poll phase of the event

@@ -23,7 +23,17 @@ describe('decideCompletion', () => {
   test('an incomplete version nobody writes waits for the debounce, then is final', () => {
     const unprobed = () => assert.fail('no probe is needed for a version cut short that is not quiet yet');
     assert.deepEqual(decideCompletion({ complete: false, writers: unprobed, quietMs: 10, seenMs: 10 }, limits), { kind: 'wait', recheckMs: 40, why: 'debounce' });
-    assert.deepEqual(decideCompletion({ complete: false, writers: () => none, quietMs: 50, seenMs: 50 }, limits), { kind: 'final' });
+    assert.deepEqual(decideCompletion({ complete: false, writers: () => none, quietMs: 50, seenMs: 50, clearMs: 50 }, limits), { kind: 'final' });
+  });
+
+  // `open(O_TRUNC)` empties the file before the fd shows in /proc: one probe that finds nobody
+  // does not make a version cut short final; a second one a debounce later, with no event between, does.
+  test('an incomplete version: the first probe that finds nobody is confirmed a debounce later', () => {
+    assert.deepEqual(decideCompletion({ complete: false, writers: () => none, quietMs: 50, seenMs: 50 }, limits), { kind: 'wait', recheckMs: 50, why: 'confirm' });
+    assert.deepEqual(decideCompletion({ complete: false, writers: () => none, quietMs: 80, seenMs: 80, clearMs: 30 }, limits), { kind: 'wait', recheckMs: 20, why: 'confirm' });
+    assert.deepEqual(decideCompletion({ complete: false, writers: () => held, quietMs: 100, seenMs: 100, clearMs: 50 }, limits).kind, 'wait');
+    // A complete document needs no confirmation.
+    assert.deepEqual(decideCompletion({ complete: true, writers: () => none, quietMs: 0, seenMs: 0 }, limits), { kind: 'final' });
   });
 
   test('any version a writer holds open waits, complete or not, re-probed soon', () => {
