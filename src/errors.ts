@@ -11,7 +11,12 @@ export const EXIT = {
   stateIo: 74,
 } as const;
 
-// Every code, its exit status, and whether a running guardian must stop when it happens.
+/**
+ * Every code, its exit status, and whether a running guardian must stop when it happens. `fatal`
+ * is read by the guardian (src/guardian/faults.ts, `classifyFault`): a fatal error stops the
+ * guardian of that mission, which freezes it by its sentinel first; any other error is handled
+ * as an incident of that mission and its protection goes on, as does every other mission's.
+ */
 export const ERROR_CODES = {
   USAGE: { exit: EXIT.usage, fatal: false },
   MISSION_NOT_FOUND: { exit: EXIT.usage, fatal: false },
@@ -26,6 +31,10 @@ export const ERROR_CODES = {
   JOURNAL_CORRUPT: { exit: EXIT.stateIo, fatal: true },
   STATE_IO: { exit: EXIT.stateIo, fatal: true },
   CONFIG_NOT_ADOPTED: { exit: EXIT.usage, fatal: false },
+  /** A file of one mission cannot be read or replaced (EACCES, EISDIR, ENOSPC...): its incident. */
+  MISSION_FAULT: { exit: EXIT.stateIo, fatal: false },
+  /** A directory of one mission cannot be watched: its files are rescanned, and watched again later. */
+  WATCH_FAILED: { exit: EXIT.stateIo, fatal: false },
 } as const satisfies Record<string, { exit: number; fatal: boolean }>;
 
 export type GuardErrorCode = keyof typeof ERROR_CODES;

@@ -1,12 +1,14 @@
 // Which errors are a mission's and which are the guard's own (issues "one mission's fault never
 // stops another" and "fails open when its own state can't be written").
-import { errnoOf, reportableError } from '../errors.js';
+import { ERROR_CODES, errnoOf, GuardError, isGuardError, reportableError } from '../errors.js';
 import { sentinelText } from '../core/freeze.js';
 import { writeFileAtomic } from '../store/atomic-write.js';
 import type { MissionStore } from './mission-store.js';
 
 /** A system error on a file of the mission itself: the mission's fault, not the guard's. */
 export interface MissionFault {
+  /** The file, relative to the mission dir. */
+  path: string;
   code: string;
   detail: string;
 }
@@ -20,6 +22,28 @@ const VERBS: Record<string, string> = {
   write: 'cannot write',
 };
 
+/** What a guardian does about an error: stop (fatal), or handle it as this mission's. */
+export interface Fault {
+  /** The error as reported: its code's row of ERROR_CODES decides; undefined is a bug (fatal). */
+  error: GuardError | undefined;
+  fatal: boolean;
+  /** For MISSION_FAULT: the errno and what to tell the user. */
+  mission?: MissionFault;
+}
+
+/**
+ * Classify an error of a guardian of `missionDir`. The error table is the one truth: a system
+ * error on a file of this mission is MISSION_FAULT, any other system error STATE_IO (the guard's
+ * own state: its journal, objects, lock), a GuardError keeps its code, anything else is a bug.
+ * Whether the guardian stops is then the `fatal` column of that code, nothing else.
+ */
+export function classifyFault(error: unknown, missionDir: string): Fault {
+  const mission = isGuardError(error) ? undefined : missionFault(error, missionDir);
+  const reported = mission !== undefined ? new GuardError('MISSION_FAULT', mission.detail, { cause: error }) : reportableError(error);
+  if (reported === undefined) return { error: undefined, fatal: true };
+  return { error: reported, fatal: ERROR_CODES[reported.code].fatal, ...(mission === undefined ? {} : { mission }) };
+}
+
 // The fault of a file under `missionDir`, or undefined when the error is not about one.
 export function missionFault(error: unknown, missionDir: string): MissionFault | undefined {
   const code = errnoOf(error);
@@ -29,7 +53,7 @@ export function missionFault(error: unknown, missionDir: string): MissionFault |
   if (!inside(path) && !inside(dest)) return undefined;
   const verb = VERBS[String(syscall)] ?? 'cannot use';
   const file = inside(dest) ? String(dest) : String(path);
-  return { code, detail: `${verb} ${file.slice(missionDir.length + 1)} (${code}: ${explain(code)}); the mission stays frozen until it is fixed and acknowledged` };
+  return { path: file.slice(missionDir.length + 1), code, detail: `${verb} ${file.slice(missionDir.length + 1)} (${code}: ${explain(code)}); the mission stays frozen until it is fixed and acknowledged` };
 }
 
 function explain(code: string): string {

@@ -22,7 +22,7 @@ import type { ArtifactSpec } from '../core/judge.js';
 import type { Incident } from '../core/replay.js';
 import { salvageLog } from '../core/salvage.js';
 import type { Digest, Issue } from '../core/types.js';
-import { GuardError } from '../errors.js';
+import { errnoOf, GuardError } from '../errors.js';
 import type { Profile } from '../profiles/profile.js';
 import { readFileIdentity, sameVersion, type FileIdentity } from '../store/file-bytes.js';
 import { acquireGuardianLock, type GuardianLock } from '../store/guardian-lock.js';
@@ -33,7 +33,7 @@ import { watchMission, type MissionWatcher } from '../watch/mission-watcher.js';
 import { probeWriters } from '../watch/open-writers.js';
 import { AppendTails } from './appends.js';
 import { MissionStore } from './mission-store.js';
-import { failClosed, missionFault } from './faults.js';
+import { classifyFault, failClosed, type Fault } from './faults.js';
 import { listMissionFiles } from './file-io.js';
 import { recoverInterruptedWrites } from './write-recovery.js';
 import { Reactions, type Stuck } from './reactions.js';
@@ -85,6 +85,8 @@ interface Judged {
   complete: boolean;
   /** performance.now() when this version was first seen rejected. */
   since: number;
+  /** When a probe first found nobody holding it, and the path's event count then (completion.ts). */
+  clear?: { at: number; events: number };
 }
 
 export class Guardian {
@@ -117,6 +119,10 @@ export class Guardian {
   #watcher: MissionWatcher | undefined;
   #lock: GuardianLock | undefined;
   #stopped = false;
+  /** The baseline is done: from now on a watcher error means a rescan of the artifacts. */
+  #started = false;
+  /** A rescan is queued (watcher errors come in bursts: one rescan for all of them). */
+  #rescanQueued = false;
   /** The guard's own state failed: this guardian has frozen the mission and stops acting. */
   #failed = false;
 
@@ -166,9 +172,10 @@ export class Guardian {
       removeOrphanTemps(store.paths); // under the lock: what a killed guardian left behind
       await store.journal.sync();
       await store.append({ kind: 'guard-started', pid: process.pid, host: hostname(), profile: options.profile.name, mode: options.mode });
-      guardian.#watcher = watchMission(store.paths.missionDir, (path) => guardian.#hint(path), fail);
+      guardian.#watcher = watchMission(store.paths.missionDir, (path) => guardian.#hint(path), (error) => guardian.#watchFailed(error));
       await guardian.#watcher.ready;
       await baseline({ store, reactions: guardian.#reactions, hint: (path) => guardian.#hint(path), whenIdle: () => guardian.whenIdle() });
+      guardian.#started = true;
       guardian.#scheduleRecheck();
     } catch (error) {
       await guardian.#watcher?.close();
@@ -269,6 +276,7 @@ export class Guardian {
     const every = this.#options.recheckMs ?? DEFAULT_RECHECK_MS;
     if (every <= 0 || this.#stopped || this.#failed) return;
     this.#recheck = setTimeout(() => {
+      this.#watcher?.retry(); // directories that could not be watched: tried again
       void this.#recheckAll()
         .catch((error: unknown) => this.#fault(error, undefined))
         .finally(() => this.#scheduleRecheck());
@@ -280,7 +288,13 @@ export class Guardian {
     const paths = new Set([...(await listMissionFiles(this.missionDir)), ...this.store.state.artifacts.keys()]);
     for (const path of paths) {
       if (this.store.specOf(path) === undefined || this.#queues.has(path) || this.#timers.has(path)) continue;
-      const now = readFileIdentity(this.#abs(path));
+      let now;
+      try {
+        now = readFileIdentity(this.#abs(path));
+      } catch {
+        this.#queueCheck(path); // cannot be looked at (EACCES...): its check says why, as its fault
+        continue;
+      }
       if (!this.#seen.has(path) || !sameVersion(this.#seen.get(path) ?? null, now)) this.#queueCheck(path);
     }
   }
@@ -291,19 +305,50 @@ export class Guardian {
   }
 
   /**
-   * Mission faults vs the guard's own (issue "one mission's fault never stops another"): a system
-   * error on a file of this mission becomes an incident of this mission and the guardian goes on;
-   * anything else (its journal, its lock, a bug) stops this guardian, failing closed first.
+   * Mission faults vs the guard's own (issue "one mission's fault never stops another"): the
+   * error table decides (`fatal` in src/errors.ts, through classifyFault). A fatal error (its
+   * journal, its lock, a bug) stops this guardian, failing closed first; any other is handled as
+   * this mission's and the guardian goes on.
    */
   #fault(error: unknown, path: string | undefined): void {
     if (this.#stopped) return;
-    const fault = path === undefined ? undefined : missionFault(error, this.missionDir);
-    if (path !== undefined && fault !== undefined) return this.#reactions.fault(path, fault.code, fault.detail);
+    const fault = classifyFault(error, this.missionDir);
+    if (!fault.fatal) return this.#missionFault(fault, path);
     // Once: the sentinel it writes raises an event, and every check now fails the same way.
     if (this.#failed) return;
     this.#failed = true;
     failClosed(this.store, error, path);
     this.#fail(error as Error);
+  }
+
+  // A non-fatal error: a watcher error rescans the artifacts (events may have been lost; an
+  // incident only if something is wrong); any other is an incident of this mission, frozen with
+  // the reason.
+  #missionFault({ error, mission }: Fault, path: string | undefined): void {
+    if (error?.code === 'WATCH_FAILED') return this.#rescanSoon();
+    const where = path ?? mission?.path ?? '';
+    this.#reactions.fault(where, mission?.code ?? error?.code ?? 'ERROR', mission?.detail ?? error?.message ?? 'unknown error');
+  }
+
+  // The watcher could not watch a directory of the mission (unreadable, or the inotify limits):
+  // not the guard's own failure. Its files may have changed unseen, so every artifact is looked
+  // at again; the periodic re-check retries the watch.
+  #watchFailed(error: Error): void {
+    const file = (error as { path?: unknown }).path;
+    const where = typeof file === 'string' && file.startsWith(this.missionDir) ? file.slice(this.missionDir.length + 1) || '.' : 'the mission dir';
+    const code = errnoOf(error) ?? 'error';
+    this.#fault(new GuardError('WATCH_FAILED', `cannot watch ${where} (${code}); its files are checked by the periodic re-check until it can be watched again`, { cause: error }), undefined);
+  }
+
+  #rescanSoon(): void {
+    // Before the baseline, the baseline reads everything anyway.
+    if (!this.#started || this.#rescanQueued || this.#stopped || this.#failed) return;
+    this.#rescanQueued = true;
+    setImmediate(() => {
+      this.#rescanQueued = false;
+      if (this.#stopped || this.#failed) return;
+      this.#recheckAll().catch((error: unknown) => this.#fault(error, undefined));
+    });
   }
 
   #abs(path: string): string {
@@ -366,9 +411,12 @@ export class Guardian {
     if (pending === undefined) {
       const since = Math.min(judged.since, heldSince ?? judged.since);
       const quietMs = readAt - (this.#lastHint.get(path) ?? 0);
-      const decision = decideCompletion({ complete: judged.complete, writers: () => probeWriters(this.#abs(path)), quietMs, seenMs: performance.now() - since }, this.limits);
+      const clear = judged.clear !== undefined && judged.clear.events === events ? performance.now() - judged.clear.at : undefined;
+      const decision = decideCompletion({ complete: judged.complete, writers: () => probeWriters(this.#abs(path)), quietMs, seenMs: performance.now() - since, ...(clear === undefined ? {} : { clearMs: clear }) }, this.limits);
       if (decision.kind === 'wait') {
         if (decision.why === 'writer') this.#held.set(path, since);
+        if (decision.why === 'writer') delete judged.clear;
+        else if (decision.why === 'confirm' && clear === undefined) judged.clear = { at: readAt, events };
         return this.#later(path, decision.recheckMs);
       }
       // Never act on a stale read: let the watcher's queued events in (a poll phase of the event

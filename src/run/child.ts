@@ -15,6 +15,7 @@
 import { execa } from 'execa';
 import { constants } from 'node:os';
 import { GuardError } from '../errors.js';
+import { preferWriters } from '../watch/open-writers.js';
 
 /** How the child ended: an exit code, or the signal that killed it. */
 export interface ChildExit {
@@ -73,6 +74,7 @@ export async function launchChild(options: ChildOptions): Promise<Child | Launch
     const notFound = result.code === 'ENOENT';
     return { kind: 'launch-failed', status: notFound ? 127 : 126, message: `cannot start ${file}: ${notFound ? 'command not found (check the name and PATH)' : result.originalMessage || result.shortMessage}` };
   }
+  preferWriters([subprocess.pid]); // the likeliest writer of the mission's files is looked at first
   return new RunningChild(subprocess, subprocess.pid, options.detached);
 }
 

@@ -12,8 +12,12 @@
  *   acted on, saying so.
  * - Nobody holds it: a complete document (JSON that parses; JSON Lines ending with a newline) is
  *   final at once. An incomplete one (empty, cut short, a torn last line) is final once the path
- *   has also been quiet for `debounceMs`: a shell that writes a file in two commands closes it in
- *   between.
+ *   has also been quiet for `debounceMs` (a shell that writes a file in two commands closes it in
+ *   between) AND a second probe, `debounceMs` after the first that found nobody, with no event in
+ *   between, finds nobody either. One probe is not enough for a version cut short: `open` with
+ *   `O_TRUNC` empties the file before it installs the fd in the writer's table, so a writer
+ *   preempted inside its `open` (seen under a load of 15-20 on 2 cores: a burst writer's empty
+ *   version judged final) holds an empty file that no /proc probe can see yet.
  * - Where open-for-writing cannot be read (not Linux), a version is final once the path has been
  *   quiet for `settleMs`.
  * The guardian then confirms that the bytes are still what is on disk before it acts.
@@ -42,11 +46,16 @@ export interface VersionFacts {
   quietMs: number;
   /** Since this version was first seen rejected. */
   seenMs: number;
+  /**
+   * Since a probe first found nobody holding this version, with no watcher event for the path
+   * since; undefined when no probe has yet (or an event came after it).
+   */
+  clearMs?: number;
 }
 
 export type CompletionDecision =
   | { kind: 'final'; stuck?: { pid: number; heldMs: number } }
-  | { kind: 'wait'; recheckMs: number; why: 'writer' | 'debounce' | 'settle' };
+  | { kind: 'wait'; recheckMs: number; why: 'writer' | 'debounce' | 'settle' | 'confirm' };
 
 /** A writer that keeps a file open is re-probed quickly at first, then every 50 ms at most. */
 const MAX_WRITER_RECHECK_MS = 50;
@@ -65,6 +74,9 @@ export function decideCompletion(facts: VersionFacts, limits: CompletionLimits):
     if (seenMs >= limits.stuckMs) return { kind: 'final', stuck: { pid: writers.pid, heldMs: seenMs } };
     return { kind: 'wait', recheckMs: Math.min(Math.max(1, seenMs / 8), MAX_WRITER_RECHECK_MS, limits.stuckMs - seenMs), why: 'writer' };
   }
+  // Cut short and nobody seen: confirmed by a second probe a debounce later (see above).
+  const clearMs = facts.clearMs ?? 0;
+  if (!facts.complete && clearMs < limits.debounceMs) return { kind: 'wait', recheckMs: limits.debounceMs - clearMs, why: 'confirm' };
   return { kind: 'final' };
 }
 

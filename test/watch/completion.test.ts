@@ -1,13 +1,13 @@
 // "When is a version final?": the decision table, and the /proc probe against real processes.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, closeSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import type { ArtifactSpec } from '../../src/core/judge.js';
 import { decideCompletion, isComplete, type CompletionLimits } from '../../src/watch/completion.js';
 import { CAN_PROBE_WRITERS, probeWriters } from '../../src/watch/open-writers.js';
-import { sandbox, until, type Sandbox } from '../helpers/index.js';
+import { ROOT, sandbox, until, type Sandbox } from '../helpers/index.js';
 
 const limits: CompletionLimits = { debounceMs: 50, settleMs: 50, stuckMs: 10_000 };
 const none = { kind: 'none', processes: 10, fds: 40 } as const;
@@ -23,7 +23,17 @@ describe('decideCompletion', () => {
   test('an incomplete version nobody writes waits for the debounce, then is final', () => {
     const unprobed = () => assert.fail('no probe is needed for a version cut short that is not quiet yet');
     assert.deepEqual(decideCompletion({ complete: false, writers: unprobed, quietMs: 10, seenMs: 10 }, limits), { kind: 'wait', recheckMs: 40, why: 'debounce' });
-    assert.deepEqual(decideCompletion({ complete: false, writers: () => none, quietMs: 50, seenMs: 50 }, limits), { kind: 'final' });
+    assert.deepEqual(decideCompletion({ complete: false, writers: () => none, quietMs: 50, seenMs: 50, clearMs: 50 }, limits), { kind: 'final' });
+  });
+
+  // `open(O_TRUNC)` empties the file before the fd shows in /proc: one probe that finds nobody
+  // does not make a version cut short final; a second one a debounce later, with no event between, does.
+  test('an incomplete version: the first probe that finds nobody is confirmed a debounce later', () => {
+    assert.deepEqual(decideCompletion({ complete: false, writers: () => none, quietMs: 50, seenMs: 50 }, limits), { kind: 'wait', recheckMs: 50, why: 'confirm' });
+    assert.deepEqual(decideCompletion({ complete: false, writers: () => none, quietMs: 80, seenMs: 80, clearMs: 30 }, limits), { kind: 'wait', recheckMs: 20, why: 'confirm' });
+    assert.deepEqual(decideCompletion({ complete: false, writers: () => held, quietMs: 100, seenMs: 100, clearMs: 50 }, limits).kind, 'wait');
+    // A complete document needs no confirmation.
+    assert.deepEqual(decideCompletion({ complete: true, writers: () => none, quietMs: 0, seenMs: 0 }, limits), { kind: 'final' });
   });
 
   test('any version a writer holds open waits, complete or not, re-probed soon', () => {
@@ -96,5 +106,32 @@ describe('probeWriters (Linux /proc)', { skip: CAN_PROBE_WRITERS ? false : 'no /
       closeSync(fd);
     }
     assert.equal(probeWriters(join(box.dir, 'missing.json')).kind, 'none');
+  });
+
+  // Root reads every fd table; a guard running as the mission's owner reads only its own user's
+  // and passes over the others with one stat each (no failed read). It must still see its own.
+  const canDropPrivileges = process.getuid?.() === 0 && spawnSync('setpriv', ['--version']).status === 0;
+  test('as an unprivileged uid: other users\' processes are passed over, its own writer is still seen', { skip: canDropPrivileges ? false : 'needs root and setpriv to run as an unprivileged uid' }, async () => {
+    box = sandbox();
+    chmodSync(box.dir, 0o777);
+    const file = join(box.dir, 'features.json');
+    writeFileSync(file, '{}');
+    chmodSync(file, 0o666);
+    const asNobody = ['--reuid=65534', '--regid=65534', '--clear-groups'];
+    const script = `import('${join(ROOT, 'dist', 'src', 'watch', 'open-writers.js')}').then((m) => console.log(JSON.stringify(m.probeWriters(process.argv[1]))))`;
+    const probeAsNobody = () => JSON.parse(spawnSync('setpriv', [...asNobody, process.execPath, '-e', script, file], { encoding: 'utf8' }).stdout) as { kind: string; pid?: number; skipped?: number };
+    const before = probeAsNobody();
+    assert.equal(before.kind, 'none');
+    assert.ok((before.skipped ?? 0) > 0, 'root\'s processes were passed over');
+    const holder = spawn('setpriv', [...asNobody, 'sh', '-c', `exec 3>>"$1"; echo open; read line`, 'sh', file], { stdio: ['pipe', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
+      const probe = probeAsNobody();
+      assert.equal(probe.kind, 'held');
+      assert.equal(probe.pid, holder.pid, 'setpriv execs the shell: same pid');
+    } finally {
+      holder.stdin.end('\n');
+      await new Promise((resolve) => holder.once('exit', resolve));
+    }
   });
 });
