@@ -4,13 +4,12 @@
 // --rebuild` all use it, from a replayed view or a guardian's live state.
 import { join } from 'node:path';
 import { shellQuote } from '../core/freeze.js';
-import { droidEvidenceFacts } from '../core/droid-evidence.js';
 import type { EvidenceFact } from '../core/entries.js';
 import { judgeVersion, parseVersion, type ArtifactSpec, type LastGood } from '../core/judge.js';
 import { planMission, type Current, type Disagreement, type Plan } from '../core/plan.js';
 import { evidenceOf, type MissionState } from '../core/replay.js';
 import { asMissionPath, digestOf, type Digest, type Issue } from '../core/types.js';
-import { matchArtifact, type Profile } from '../profiles/profile.js';
+import { matchArtifact, orchestratorOf, type Profile } from '../profiles/profile.js';
 import type { ObjectStore } from '../store/objects.js';
 import { listMissionFiles, readOrNull } from './file-io.js';
 import { listOddEntries } from './odd-entries.js';
@@ -82,8 +81,8 @@ export async function inspectMission(source: InspectSource): Promise<Inspection>
       summaryGood = previous?.doc;
       current = bytes === null ? { kind: 'missing' } : doc?.ok === true ? { kind: 'ok', doc: doc.value } : { kind: 'unreadable', issues: doc?.ok === false ? doc.issues : [] };
       if (verdict?.kind === 'rejected' && current.kind === 'ok') disagreements.push(...ruleDisagreements(path, verdict.issues, previous !== undefined));
-    } else if (profile.freeze === 'droid' && spec.role === 'evidence' && doc?.ok === true) {
-      diskFacts.push(...droidEvidenceFacts(path, undefined, doc.value));
+    } else if (spec.role === 'evidence' && doc?.ok === true) {
+      diskFacts.push(...orchestratorOf(profile).evidenceFacts(path, undefined, doc.value));
     }
   }
 

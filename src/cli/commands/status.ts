@@ -2,7 +2,7 @@
 import { openIncidents } from '../../core/replay.js';
 import { EXIT } from '../../errors.js';
 import { defineCommand, jsonOption, missionOption } from '../command.js';
-import { profileFor, profileOptions, resolveMissionDir } from '../mission.js';
+import { missionDirFor, profileFor, profileOptions, resolveMissionDir } from '../mission.js';
 import { artifactHealth, summarizeMission } from '../mission-view.js';
 import { issuesText } from '../render.js';
 import { shellQuote, type Frozen } from '../../core/freeze.js';
@@ -25,7 +25,7 @@ function rootToList(ctx: Context, root: string | undefined, mission: string | un
     if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new GuardError('MISSION_NOT_FOUND', `the missions root ${dir} does not exist.`);
     return dir;
   }
-  if (mission !== undefined || positionals.length > 0 || (ctx.io.env.GUARD_MISSION ?? '') !== '' || looksLikeMission(ctx.io.cwd)) return undefined;
+  if (mission !== undefined || positionals.length > 0 || (ctx.io.env.GUARD_MISSION ?? '') !== '' || looksLikeMission(missionDirFor(ctx.io.cwd))) return undefined;
   const droidRoot = droidMissionsRoot({ home: ctx.home, cwd: ctx.io.cwd, env: ctx.io.env });
   return existsSync(droidRoot) ? droidRoot : undefined;
 }

@@ -1,8 +1,8 @@
 // Facts worth keeping from droid's evidence files (issue "durable truth" item 2): once journaled
 // they outlive the files, so a damaged progress log or handoff cannot erase completed work.
-import type { EvidenceFact } from './entries.js';
-import type { JsonLine } from './parse.js';
-import { isRecord } from './pointer.js';
+import type { EvidenceFact } from '../../core/entries.js';
+import type { JsonLine } from '../../core/parse.js';
+import { isRecord } from '../../core/pointer.js';
 
 const OUTCOMES = new Set(['success', 'partial', 'failure']);
 
