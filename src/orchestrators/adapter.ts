@@ -22,6 +22,25 @@ export interface Vocabulary {
   group?: { one: string; many: string };
 }
 
+/** A group of scheduled items in the summary file (Task Master: a tag and its tasks). */
+export interface ItemGroup {
+  name: string;
+  items: Array<{ id: string; status: string; title?: string }>;
+}
+
+/**
+ * How `guard plan` and `guard status` read the summary file in the orchestrator's own words, for
+ * an orchestrator whose summary the core's feature plan cannot read (Task Master's tagged tasks.json).
+ */
+export interface SummaryReader {
+  /** The mission path of the summary file. */
+  path: string;
+  /** Its groups and items, or undefined when the document is not shaped like one. */
+  read(doc: unknown): ItemGroup[] | undefined;
+  /** Statuses with no work left (done or given up): every other status is still to do. */
+  finished: readonly string[];
+}
+
 /**
  * One of the guard's own writes that pauses the scheduler (droid: state.json -> paused, then a
  * mission_paused log line). Judged and journaled before it lands, always over exactly last good.
@@ -72,6 +91,7 @@ export interface Orchestrator {
   /** Facts new in `doc` compared with `previous`, journaled so they outlive the files. */
   evidenceFacts(path: string, previous: unknown, doc: unknown): EvidenceFact[];
   readonly vocabulary: Vocabulary;
+  readonly summary?: SummaryReader;
   readonly pause: PausePlan;
   /** Whether an accepted version of `path` un-pauses the scheduler (the guard then pauses it again). */
   isUnpaused(path: string, doc: unknown): boolean;

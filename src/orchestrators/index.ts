@@ -4,7 +4,7 @@ import { droid } from './droid/index.js';
 import { generic } from './generic.js';
 import { taskmaster } from './taskmaster/index.js';
 
-export type { FrozenToolGate, Orchestrator, OrchestratorName, PausePlan, PauseWrite, Vocabulary } from './adapter.js';
+export type { FrozenToolGate, ItemGroup, Orchestrator, OrchestratorName, PausePlan, PauseWrite, SummaryReader, Vocabulary } from './adapter.js';
 export { ORCHESTRATOR_NAMES } from './adapter.js';
 
 export const ORCHESTRATORS: Readonly<Record<OrchestratorName, Orchestrator>> = { droid, taskmaster, generic };

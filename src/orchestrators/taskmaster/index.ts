@@ -4,6 +4,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Orchestrator } from '../adapter.js';
+import { taskMasterGroups } from './summary.js';
 import { isTaskMasterCommand, isTaskMasterTool, TASKMASTER_CLAUDE_MATCHER } from './tools.js';
 
 /** The folder in a project that holds Task Master's state. */
@@ -40,6 +41,7 @@ export const taskmaster: Orchestrator = {
   isTransient: isTaskMasterTransient,
   evidenceFacts: () => [],
   vocabulary: { item: 'task', items: 'tasks', group: { one: 'tag', many: 'tags' } },
+  summary: { path: TASKS_FILE, read: taskMasterGroups, finished: ['done', 'completed', 'cancelled'] },
   pause: {
     writes: [],
     gate: { matchesTool: isTaskMasterTool, matchesCommand: isTaskMasterCommand, claudeMatcher: TASKMASTER_CLAUDE_MATCHER },
