@@ -15,7 +15,8 @@ export function droidEvidenceFacts(path: string, previous: unknown, doc: unknown
 }
 
 function progressFacts(previous: unknown, doc: unknown): EvidenceFact[] {
-  const lines = doc as JsonLine[];
+  // The parsed log (JSON Lines: one { line, value } per line); anything else yields nothing.
+  const lines = Array.isArray(doc) ? (doc as unknown[]).filter((entry): entry is JsonLine => isRecord(entry)) : [];
   const seen = Array.isArray(previous) ? previous.length : 0;
   const facts: EvidenceFact[] = [];
   for (const { line, value } of lines.slice(seen)) {
