@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { gatedCommandOwners, gatedToolOwner, projectRootOf } from '../../src/hook/orchestrator-tools.js';
 import { isTaskMasterTransient } from '../../src/orchestrators/taskmaster/index.js';
+import { loadBuiltInProfile, matchArtifact, type Profile } from '../../src/profiles/profile.js';
+import type { MissionPath } from '../../src/core/types.js';
 import { isTaskMasterCommand, isTaskMasterTool, TASKMASTER_CLAUDE_MATCHER } from '../../src/orchestrators/taskmaster/tools.js';
 
 describe("Task Master's MCP tools", () => {
@@ -52,5 +54,18 @@ describe("Task Master's temp and lock files", () => {
     for (const path of ['tasks/tasks.json', 'state.json', 'config.json', 'reports/task-complexity-report.json', 'tasks/task_001.md', 'tasks/tasks.json.bak']) {
       assert.equal(isTaskMasterTransient(path), false, path);
     }
+  });
+});
+
+describe('transient files are never artifacts, whatever the globs', () => {
+  test('a Task Master profile whose globs would match everything still never matches its lock and temp files', () => {
+    const builtIn = loadBuiltInProfile('taskmaster');
+    const catchAll: Profile = { ...builtIn, artifacts: [{ ...(builtIn.artifacts[0] as Profile['artifacts'][number]), glob: '**', role: 'tracked' }] };
+    for (const path of ['tasks/tasks.json.tmp.4242', 'tasks/.tasks.json.tmp', 'tasks/tasks.json.lock', 'tasks/tasks.json.lock/lock']) {
+      assert.equal(matchArtifact(catchAll, path as MissionPath), undefined, path);
+    }
+    assert.notEqual(matchArtifact(catchAll, 'tasks/tasks.json' as MissionPath), undefined);
+    const droidLike: Profile = { ...catchAll, orchestrator: 'generic' };
+    assert.notEqual(matchArtifact(droidLike, 'tasks/tasks.json.lock' as MissionPath), undefined, 'another orchestrator has no such names');
   });
 });
