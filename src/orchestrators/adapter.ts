@@ -8,6 +8,7 @@
  * the steps to add one.
  */
 import type { EvidenceFact } from '../core/entries.js';
+import type { EvidenceRules } from '../core/evidence-rules.js';
 
 /** The built-in orchestrators. A user's guard.config.json may name only `generic`. */
 export type OrchestratorName = 'droid' | 'taskmaster' | 'generic';
@@ -90,6 +91,8 @@ export interface Orchestrator {
   isTransient(path: string): boolean;
   /** Facts new in `doc` compared with `previous`, journaled so they outlive the files. */
   evidenceFacts(path: string, previous: unknown, doc: unknown): EvidenceFact[];
+  /** Its cross-checks of a summary against those facts, for artifacts with `"evidence": true`. */
+  readonly evidenceRules?: EvidenceRules;
   readonly vocabulary: Vocabulary;
   readonly summary?: SummaryReader;
   readonly pause: PausePlan;

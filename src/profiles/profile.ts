@@ -160,6 +160,7 @@ export function loadProfileFile(file: string, label: string, builtIn = false, or
   let ajv: ReturnType<typeof createAjv> | undefined;
   const ajvOnce = () => (ajv ??= createAjv(warnings));
   const base = dirname(file);
+  const evidenceRules = builtIn ? orchestratorNamed(orchestrator).evidenceRules : undefined;
   const artifacts = config.artifacts.map((entry): ArtifactSpec => ({
     glob: entry.glob,
     role: entry.role,
@@ -172,6 +173,7 @@ export function loadProfileFile(file: string, label: string, builtIn = false, or
     ...(entry.allowBom === undefined ? {} : { allowBom: entry.allowBom }),
     ...(entry.statusItems === undefined ? {} : { statusItems: entry.statusItems }),
     ...(entry.evidence === undefined ? {} : { evidence: entry.evidence }),
+    ...(entry.evidence === true && evidenceRules !== undefined ? { evidenceRules } : {}),
   }));
   return Object.freeze({ name: config.name ?? orchestrator, orchestrator: builtIn ? orchestrator : 'generic', artifacts, source: label, warnings });
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { isRecord } from '../../core/pointer.js';
 import type { Orchestrator } from '../adapter.js';
 import { droidEvidenceFacts } from './evidence-facts.js';
+import { DROID_EVIDENCE_RULES } from './evidence-rules.js';
 import { DROID_PAUSE_WRITES } from './pause-writes.js';
 
 /** Files that make a dir droid's mission dir: such a mission never takes a profile from its own dir. */
@@ -32,6 +33,7 @@ export const droid: Orchestrator = {
   // droid's tool temps `.<name>.<12 hex>.tmp` are the store-level temp siblings (every orchestrator's).
   isTransient: () => false,
   evidenceFacts: droidEvidenceFacts,
+  evidenceRules: DROID_EVIDENCE_RULES,
   vocabulary: { item: 'feature', items: 'features' },
   pause: { writes: DROID_PAUSE_WRITES, summary: 'state.json set to paused and a mission_paused line appended to progress_log.jsonl' },
   // droid resumed the mission (its state.json says anything but paused) while it is frozen.
