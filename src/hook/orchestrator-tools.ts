@@ -3,17 +3,12 @@
 // tool) are denied with a message naming `guard status`; otherwise they are allowed. Which tools
 // are whose is the adapter's (`pause.gate`); which mission a call touches is found from its
 // project root upwards.
-import { dirname, isAbsolute } from 'node:path';
+import { dirname } from 'node:path';
 import { shellQuote } from '../core/freeze.js';
-import { toolGates, type Orchestrator, type OrchestratorName } from '../orchestrators/index.js';
+import { toolGates, type Orchestrator } from '../orchestrators/index.js';
 import type { MissionLocator } from './guarded-missions.js';
 import type { FrozenMission } from './messages.js';
 import { splitCommands } from './shell-words.js';
-
-// The orchestrator whose MCP tool this is, if any (cheap: every tool call asks).
-export function gatedToolOwner(tool: string): OrchestratorName | undefined {
-  return toolGates().find(({ gate }) => gate.matchesTool(tool))?.orchestrator.name;
-}
 
 // The orchestrators whose CLI a shell command runs.
 export function gatedCommandOwners(command: string): Orchestrator[] {
@@ -41,12 +36,6 @@ function commandWords(words: readonly string[]): string[] {
   let i = 0;
   while (i < words.length && (/^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i] as string) || WRAPPERS.has(words[i] as string) || (i > 0 && WRAPPERS.has(words[i - 1] as string) && (words[i] as string).startsWith('-')))) i++;
   return words.slice(i);
-}
-
-// The project root an MCP call names (Task Master's tools take `projectRoot`), else the call's cwd.
-export function projectRootOf(input: unknown, cwd: string): string {
-  const root = typeof input === 'object' && input !== null ? (input as { projectRoot?: unknown }).projectRoot : undefined;
-  return typeof root === 'string' && isAbsolute(root) ? root : cwd;
 }
 
 // The guarded mission dirs of `orchestrator` at `start` or above it (the nearest one).

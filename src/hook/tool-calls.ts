@@ -3,8 +3,8 @@
 import { isAbsolute, resolve } from 'node:path';
 import { parsePatch } from './apply-patch.js';
 import type { FileOp, TextEdit } from './file-ops.js';
-import { gatedToolOwner, projectRootOf } from './orchestrator-tools.js';
-import type { OrchestratorName } from '../orchestrators/index.js';
+import { gatedToolOwner } from '../orchestrators/gates.js';
+import type { OrchestratorName } from '../orchestrators/adapter.js';
 
 /** What a tool call would do, as far as the guard cares. */
 export type ToolAction =
@@ -119,6 +119,12 @@ function patchAction(patch: string, cwd: string): ToolAction {
     }
   }
   return { kind: 'files', ops };
+}
+
+// The project root an MCP call names (Task Master's tools take `projectRoot`), else the call's cwd.
+export function projectRootOf(input: unknown, cwd: string): string {
+  const root = isRecord(input) ? input.projectRoot : undefined;
+  return typeof root === 'string' && isAbsolute(root) ? root : cwd;
 }
 
 function files(op: FileOp): ToolAction {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { asMissionPath } from '../../src/core/types.js';
 import { GUARD_MATCHERS } from '../../src/install/hook-entries.js';
+import { TOOL_GATES } from '../../src/orchestrators/gates.js';
 import { ORCHESTRATORS, orchestratorAt, type OrchestratorName } from '../../src/orchestrators/index.js';
 import { loadBuiltInProfile, loadProfileFile, matchArtifact, type Profile } from '../../src/profiles/profile.js';
 
@@ -124,6 +125,7 @@ for (const [name, orchestrator] of Object.entries(ORCHESTRATORS) as Array<[Orche
       const { writes, gate, summary } = orchestrator.pause;
       assert.ok(summary.length > 0);
       assert.ok(writes.length > 0 || gate !== undefined || name === 'generic');
+      assert.equal(TOOL_GATES.find((entry) => entry.name === name)?.gate, gate, 'the hook\'s fast gate list holds exactly the adapter\'s gate');
       if (gate === undefined) return;
       assert.ok(fixture.tool !== undefined, 'a gated adapter names a sample tool');
       assert.equal(gate.matchesTool(fixture.tool), true);

@@ -1,7 +1,9 @@
 // Which tool calls are Task Master's, and which of its files are transient: pure, no files.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { gatedCommandOwners, gatedToolOwner, projectRootOf } from '../../src/hook/orchestrator-tools.js';
+import { gatedCommandOwners } from '../../src/hook/orchestrator-tools.js';
+import { projectRootOf } from '../../src/hook/tool-calls.js';
+import { gatedToolOwner } from '../../src/orchestrators/gates.js';
 import { isTaskMasterTransient } from '../../src/orchestrators/taskmaster/index.js';
 import { loadBuiltInProfile, matchArtifact, type Profile } from '../../src/profiles/profile.js';
 import type { MissionPath } from '../../src/core/types.js';

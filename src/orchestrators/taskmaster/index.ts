@@ -5,7 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Orchestrator } from '../adapter.js';
 import { taskMasterGroups } from './summary.js';
-import { isTaskMasterCommand, isTaskMasterTool, TASKMASTER_CLAUDE_MATCHER } from './tools.js';
+import { TASKMASTER_GATE } from './tools.js';
 
 /** The folder in a project that holds Task Master's state. */
 export const TASKMASTER_DIR = '.taskmaster';
@@ -44,7 +44,7 @@ export const taskmaster: Orchestrator = {
   summary: { path: TASKS_FILE, read: taskMasterGroups, finished: ['done', 'completed', 'cancelled'] },
   pause: {
     writes: [],
-    gate: { matchesTool: isTaskMasterTool, matchesCommand: isTaskMasterCommand, claudeMatcher: TASKMASTER_CLAUDE_MATCHER },
+    gate: TASKMASTER_GATE,
     summary: "the hook (guard init --claude) denies Task Master's MCP tools and task-master CLI calls",
   },
   isUnpaused: () => false,

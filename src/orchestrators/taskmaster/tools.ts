@@ -1,6 +1,7 @@
 // Which agent tool calls are Task Master's (TASKMASTER.md §7): its MCP tools, named
 // `mcp__<server>__<tool>` by Claude Code with a server name such as `task-master-ai`, and its
 // CLI run from a shell tool. Pure and cheap: the hook asks on every tool call.
+import type { FrozenToolGate } from '../adapter.js';
 
 /** `mcp__*task*master*__*`, any case: the server part names Task Master. */
 const MCP_TOOL = /^mcp__.*task.*master.*__./i;
@@ -32,6 +33,9 @@ export function isTaskMasterCommand(words: readonly string[]): boolean {
 
 /** The matcher `guard init --claude` installs: Claude Code reads matchers as regexes. */
 export const TASKMASTER_CLAUDE_MATCHER = '^mcp__.*[Tt][Aa][Ss][Kk].*[Mm][Aa][Ss][Tt][Ee][Rr].*__';
+
+/** What `guard hook` denies while a Task Master mission is frozen. */
+export const TASKMASTER_GATE: FrozenToolGate = { matchesTool: isTaskMasterTool, matchesCommand: isTaskMasterCommand, claudeMatcher: TASKMASTER_CLAUDE_MATCHER };
 
 function baseName(word: string): string {
   return word.slice(word.lastIndexOf('/') + 1);
