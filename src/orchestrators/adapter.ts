@@ -87,6 +87,11 @@ export interface Orchestrator {
    * Task Master maps a project to its `.taskmaster/`. Reads the file system.
    */
   missionDirOf(dir: string): string | undefined;
+  /**
+   * Where it keeps all its mission dirs, when it has such a root (droid: ~/.factory/missions;
+   * `guard watch` with no dir and `guard run -- droid` watch it and adopt missions as they appear).
+   */
+  missionsRoot?(where: { home: string; env: Readonly<Record<string, string | undefined>> }): string;
   /** Temp and lock files of its writers (mission-relative POSIX paths): never artifacts. */
   isTransient(path: string): boolean;
   /** Facts new in `doc` compared with `previous`, journaled so they outlive the files. */

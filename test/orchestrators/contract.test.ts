@@ -83,6 +83,16 @@ for (const [name, orchestrator] of Object.entries(ORCHESTRATORS) as Array<[Orche
       const empty = mkdtempSync(join(root, 'empty-'));
       assert.equal(orchestrator.missionDirOf(empty), undefined);
       for (const marker of orchestrator.markers) assert.equal(orchestrator.isTransient(marker), false, `marker ${marker} is never transient`);
+      if (orchestrator.missionsRoot !== undefined) {
+        const missionsRoot = orchestrator.missionsRoot({ home: root, env: {} });
+        assert.ok(missionsRoot.startsWith(root), 'its missions root is under the home it is given');
+        const inRoot = join(missionsRoot, fixture.dirName);
+        for (const [path, text] of Object.entries(fixture.files)) {
+          mkdirSync(join(inRoot, path, '..'), { recursive: true });
+          writeFileSync(join(inRoot, path), text);
+        }
+        assert.equal(orchestrator.missionDirOf(inRoot), inRoot, 'a mission dir under its root is found');
+      }
     });
 
     test('its writers\' temp and lock files are transient and never matched as artifacts; its state files are artifacts', () => {

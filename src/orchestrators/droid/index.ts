@@ -12,14 +12,9 @@ import { DROID_PAUSE_WRITES } from './pause-writes.js';
 /** Files that make a dir droid's mission dir: such a mission never takes a profile from its own dir. */
 export const DROID_MARKERS = ['features.json', 'state.json'];
 
-/** The environment facts that place droid's missions root. */
-export interface DroidHome {
-  home: string;
-  env: Readonly<Record<string, string | undefined>>;
-}
 
 // ${FACTORY_HOME_OVERRIDE:-$HOME}/.factory/missions, where droid keeps every mission dir.
-export function droidMissionsRootOf(where: DroidHome): string {
+export function droidMissionsRootOf(where: { home: string; env: Readonly<Record<string, string | undefined>> }): string {
   const override = where.env.FACTORY_HOME_OVERRIDE;
   return join(override !== undefined && override !== '' ? override : where.home, '.factory', 'missions');
 }
@@ -30,6 +25,7 @@ export const droid: Orchestrator = {
   profileFile: 'droid/profile.json',
   markers: DROID_MARKERS,
   missionDirOf: (dir) => (DROID_MARKERS.some((marker) => existsSync(join(dir, marker))) ? dir : undefined),
+  missionsRoot: droidMissionsRootOf,
   // droid's tool temps `.<name>.<12 hex>.tmp` are the store-level temp siblings (every orchestrator's).
   isTransient: () => false,
   evidenceFacts: droidEvidenceFacts,
