@@ -2,11 +2,10 @@
 // every legitimate operation of TASKMASTER.md §4 accepted, every known corruption of §5 rejected
 // with the invariant of §6 it breaks. Pure: the judge on bytes, no watcher (watch.test.ts runs one).
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { judgeVersion, type ArtifactSpec, type Judgement } from '../../src/core/judge.js';
 import type { MissionPath } from '../../src/core/types.js';
-import { loadProfileFile, matchArtifact, SCHEMAS_DIR } from '../../src/profiles/profile.js';
+import { loadProfileFile, matchArtifact } from '../../src/profiles/profile.js';
 import {
   addTag,
   addTask,
@@ -22,6 +21,7 @@ import {
   misspelled,
   moveToTag,
   parsePrd,
+  PROFILE_FILE,
   project,
   removeSubtask,
   removeTask,
@@ -35,7 +35,6 @@ import {
   type Tagged,
 } from './tm-data.js';
 
-export const PROFILE_FILE = join(SCHEMAS_DIR, 'taskmaster', 'profile.json');
 // Loaded the way a user's config is (every check a guard.config.json gets), so it stays loadable by path.
 const profile = loadProfileFile(PROFILE_FILE, 'Task Master profile');
 const spec = (path: string) => matchArtifact(profile, path as MissionPath) as ArtifactSpec;

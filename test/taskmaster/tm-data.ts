@@ -1,7 +1,11 @@
 // tasks.json as Task Master 0.43.1 writes it (TASKMASTER.md §2-§4), and the operations of its
 // commands as pure functions over the parsed file: what each legitimate command and each known
 // corruption (§5) leaves on disk, byte for byte as its writer serializes it.
-/* eslint-disable @typescript-eslint/no-explicit-any */
+import { join } from 'node:path';
+import { SCHEMAS_DIR } from '../../src/profiles/profile.js';
+
+/** The built-in Task Master profile, loadable by path (`guard watch --config`). */
+export const PROFILE_FILE = join(SCHEMAS_DIR, 'taskmaster', 'profile.json');
 
 export type Id = number | string;
 export interface Subtask {
@@ -294,8 +298,4 @@ export function copyOver(doc: Tagged, target: string, current: string): Tagged {
 export function misspelled(doc: Tagged, typo: string, operation: (copy: Tagged) => Tagged): Tagged {
   const applied = operation({ ...clone(doc), [typo]: { tasks: clone(tasksOf(doc, 'master')), metadata: {} } });
   return { ...clone(doc), [typo]: applied[typo] as Tag };
-}
-
-export function asAny(value: unknown): any {
-  return value;
 }
