@@ -87,6 +87,7 @@ describe('legitimate operations (TASKMASTER.md §4) are accepted', () => {
     ['an unknown status from parse-prd (a warning, not a rejection)', () => [base, setStatus(base, 'master', 6, 'todo-later')]],
     ['remove-task prunes the dependency in every tag', () => [base, removeTask(base, 'master', [2])]],
     ['remove-task of two ids prunes three tags', () => [base, removeTask(base, 'master', [1, 2])]],
+    ['remove-task of a subtask "1.2" prunes that reference in every tag', () => [base, removeTask(base, 'master', ['1.2'])]],
     ['add-subtask --task-id turns a task into a subtask', () => [base, taskToSubtask(base, 'master', 6, 4)]],
     ['move renumbers a task inside its tag', () => [base, renumber(base, 'master', 6, 9)]],
     ['cross-tag move into an existing tag', () => [base, moveToTag(base, 'master', 'feature-auth', [6])]],

@@ -155,11 +155,12 @@ export function setStatus(doc: Tagged, tag: string, id: Id, status: string): Tag
   return out;
 }
 
-// remove-task: the tasks go, and dependency entries equal to their ids go in EVERY tag.
+// remove-task: the tasks (or subtasks, "P.S") go, and dependency entries equal to their ids go in EVERY tag.
 export function removeTask(doc: Tagged, tag: string, ids: Id[]): Tagged {
   const out = clone(doc);
   const gone = new Set(ids.map(String));
   (out[tag] as Tag).tasks = tasksOf(out, tag).filter((t) => !gone.has(String(t.id)));
+  for (const t of tasksOf(out, tag)) if (Array.isArray(t.subtasks)) t.subtasks = t.subtasks.filter((s) => !gone.has(`${t.id}.${s.id}`)); // "3.1": a subtask
   for (const section of Object.values(out)) {
     for (const t of section.tasks) {
       t.dependencies = t.dependencies.filter((dep) => !gone.has(String(dep)));
