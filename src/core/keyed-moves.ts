@@ -35,13 +35,13 @@ export function isMove(
  */
 export function removedRefs(selector: KeyedSelector, before: CanonSection, after: CanonSection): Set<string> {
   const refs = new Set<string>();
-  const now = new Map(after.items.map((item) => [item.key, item.value]));
+  const now = new Map(after.items.map((item) => [item.key, item.raw]));
   for (const item of before.items) {
     if (item.key === undefined) continue;
     const kept = now.get(item.key);
     if (kept === undefined) refs.add(item.key);
     const keptChildren = new Set(childKeys(selector, kept));
-    for (const child of childKeys(selector, item.value)) if (!keptChildren.has(child)) refs.add(`${item.key}.${child}`);
+    for (const child of childKeys(selector, item.raw)) if (!keptChildren.has(child)) refs.add(`${item.key}.${child}`);
   }
   return refs;
 }
@@ -59,7 +59,7 @@ function childKeys(selector: KeyedSelector, value: unknown): string[] {
  */
 export function onlyPruned(selector: KeyedSelector, dangling: ReadonlySet<string>, before: CanonSection, after: CanonSection): boolean {
   if (selector.refs === undefined || dangling.size === 0) return false;
-  const strip = (section: CanonSection) => sectionFromItems(section.items.map((item) => canonItem(withoutRefs(item.value, selector, dangling), selector))).text;
+  const strip = (section: CanonSection) => sectionFromItems(section.items.map((item) => canonItem(withoutRefs(item.raw, selector, dangling), selector))).text;
   return strip(before) === strip(after);
 }
 

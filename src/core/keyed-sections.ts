@@ -4,10 +4,10 @@
 import { isRecord } from './pointer.js';
 import type { KeyedSelector } from './types.js';
 
-/** One item, canonical: its key as text and its value as stable JSON text. */
+/** One item: its key as canonical text, its raw value, and its canonical text. */
 export interface CanonItem {
   key: string | undefined;
-  value: unknown;
+  raw: unknown;
   text: string;
 }
 
@@ -50,7 +50,8 @@ function readSections(doc: Record<string, unknown>, selector: KeyedSelector): Ke
 
 function sectionOf(value: unknown, selector: KeyedSelector): CanonSection {
   const raw = isRecord(value) && Array.isArray(value[selector.items]) ? (value[selector.items] as unknown[]) : [];
-  return sectionFromItems(raw.map((item) => canonItem(item, selector)));
+  const rules = rulesOf(selector, []);
+  return sectionFromItems(raw.map((item) => canonItem(item, selector, rules)));
 }
 
 export function sectionFromItems(items: CanonItem[]): CanonSection {
@@ -58,40 +59,46 @@ export function sectionFromItems(items: CanonItem[]): CanonSection {
   return { items: sorted, text: sorted.map((item) => item.text).join('\n') };
 }
 
-// An item without what the selector ignores, numeric fields as numbers, children canonical.
-export function canonItem(item: unknown, selector: KeyedSelector, drop: readonly string[] = []): CanonItem {
-  const value = canonValue(item, selector, drop);
-  const key = isRecord(value) ? value[selector.key] : undefined;
-  return { key: key === undefined || key === null ? undefined : String(key), value, text: stableJson(value) };
+// An item without what the selector ignores (and `drop`), numeric fields as numbers, children
+// canonical, as stable JSON text: built in one pass, children's texts computed once.
+export function canonItem(item: unknown, selector: KeyedSelector, drop: readonly string[] | CanonRules = []): CanonItem {
+  const key = isRecord(item) ? item[selector.key] : undefined;
+  const canonKey = key === undefined || key === null ? undefined : String(numericOf(key));
+  return { key: canonKey, raw: item, text: canonText(item, Array.isArray(drop) ? rulesOf(selector, drop) : (drop as CanonRules)) };
 }
 
-function canonValue(item: unknown, selector: KeyedSelector, drop: readonly string[]): unknown {
-  if (!isRecord(item)) return item;
-  const ignore = new Set([...(selector.ignore ?? []), ...drop]);
-  const numeric = new Set(selector.numeric ?? []);
-  const out: Record<string, unknown> = {};
-  for (const [field, value] of Object.entries(item)) {
-    if (ignore.has(field)) continue;
-    if (field === selector.children) {
-      if (Array.isArray(value) && value.length > 0) out[field] = value.map((child) => canonValue(child, selector, drop)).sort(byText);
-      else if (!Array.isArray(value) && value !== null && value !== undefined) out[field] = value;
-      continue;
+export interface CanonRules {
+  skip: ReadonlySet<string>;
+  numeric: ReadonlySet<string>;
+  children: string | undefined;
+}
+
+function rulesOf(selector: KeyedSelector, drop: readonly string[]): CanonRules {
+  return { skip: new Set([...(selector.ignore ?? []), ...drop]), numeric: new Set(selector.numeric ?? []), children: selector.children };
+}
+
+function canonText(item: unknown, rules: CanonRules): string {
+  if (!isRecord(item)) return stableJson(item);
+  const parts: string[] = [];
+  for (const field of Object.keys(item).sort()) {
+    if (rules.skip.has(field)) continue;
+    const value = item[field];
+    if (field === rules.children) {
+      if (Array.isArray(value)) {
+        if (value.length > 0) parts.push(`${JSON.stringify(field)}:[${value.map((child) => canonText(child, rules)).sort().join(',')}]`);
+        continue;
+      }
+      if (value === null || value === undefined) continue;
     }
-    out[field] = numeric.has(field) ? numericOf(value) : value;
+    parts.push(`${JSON.stringify(field)}:${stableJson(rules.numeric.has(field) ? numericOf(value) : value)}`);
   }
-  return out;
+  return `{${parts.join(',')}}`;
 }
 
 // Integer-like strings as numbers, alone or in an array ("3" and 3 are the same id; "3.1" stays).
 function numericOf(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(numericOf);
   return typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : value;
-}
-
-function byText(a: unknown, b: unknown): number {
-  const left = stableJson(a);
-  const right = stableJson(b);
-  return left < right ? -1 : left > right ? 1 : 0;
 }
 
 // JSON text with object keys sorted: equal values, equal text.
@@ -140,7 +147,8 @@ export function multisetMinus(a: readonly string[], b: readonly string[]): strin
 /** Items re-read without some fields (refs for a move or a pruning, move stamps for a match). */
 export function textsWithout(section: CanonSection, selector: KeyedSelector, drop: readonly string[]): string[] {
   if (drop.length === 0) return section.items.map((item) => item.text);
-  return section.items.map((item) => canonItem(item.value, selector, drop).text);
+  const rules = rulesOf(selector, drop);
+  return section.items.map((item) => canonText(item.raw, rules));
 }
 
 // A section name as one JSON pointer segment.
