@@ -218,7 +218,7 @@ describe('guard init --claude', () => {
 
   test('user scope goes to ~/.claude/settings.json', async () => {
     await ok(['--claude']);
-    assert.equal(preToolUse(join(userHome, '.claude', 'settings.json')).length, 2);
+    assert.equal(preToolUse(join(userHome, '.claude', 'settings.json')).length, 3);
   });
 });
 
