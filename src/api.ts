@@ -27,8 +27,8 @@ import { defaultGuardHome, missionStatePaths } from './store/paths.js';
 export interface GuardOptions {
   /** Where guard state lives (default: $GUARD_HOME, else the XDG state dir). */
   guardHome?: string;
-  /** 'droid', or a loaded profile; default: the mission's adopted guard.config.json (guard config adopt), else droid. */
-  profile?: 'droid' | Profile;
+  /** A built-in orchestrator's profile, or a loaded one; default: the mission's adopted guard.config.json (guard config adopt), else the orchestrator detected from its files (Task Master, else droid). */
+  profile?: 'droid' | 'taskmaster' | Profile;
   /** A guard.config.json to use instead of the mission's own. */
   config?: string;
   /**

@@ -6,5 +6,6 @@ export { replay, type MissionState, type FeatureHistory, type Incident } from '.
 export { planMission, type Plan, type Disagreement } from './core/plan.js';
 export type { JournalEntry, EntryBody, EvidenceFact } from './core/entries.js';
 export type { Digest, Issue, IssueCode, Role, RuleSpec, Transition } from './core/types.js';
-export { loadDroidProfile, resolveProfile, type Profile } from './profiles/profile.js';
+export { loadBuiltInProfile, loadDroidProfile, resolveProfile, type Profile } from './profiles/profile.js';
+export { ORCHESTRATORS, type Orchestrator, type OrchestratorName } from './orchestrators/index.js';
 export { GuardError, EXIT, type GuardErrorCode } from './errors.js';

@@ -6,7 +6,7 @@ import type { Command, Options } from './command.js';
 const SHARED: Record<string, string> = {
   mission: 'the mission dir (also the first argument where a command takes no other; default: $GUARD_MISSION, else the current dir when it is a mission)',
   json: 'print JSON on stdout instead of text (errors too: {"error": {"code", "message", "exit"}}; default: text)',
-  profile: 'the rules: droid or generic (default: droid)',
+  profile: 'the rules: droid, taskmaster or generic (default: detected from the mission files: Task Master, else droid)',
   config: 'a profile file (JSON) to use instead of --profile (default: none)',
   'settle-ms': 'quiet time a version cut short needs once nobody writes it; where writers cannot be seen (not Linux), the settle window for any rejected version (default: 50)',
   'stuck-ms': 'a writer that keeps a rejected version open this long is treated as stuck: the version is acted on and the incident names it (default: 10000)',

@@ -1,12 +1,14 @@
 // Which mission a command acts on: --mission, else GUARD_MISSION, else the current directory
-// when it looks like a mission dir (DESIGN.md §9); and the profile it is judged with.
+// when it looks like a mission dir (DESIGN.md §9); and the profile it is judged with. A Task
+// Master project stands for its `.taskmaster/` (the orchestrator's adapter says so).
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { shellQuote } from '../core/freeze.js';
 import { countFilesUpTo, DEFAULT_MAX_MISSION_FILES } from '../profiles/mission-limits.js';
 import { GuardError } from '../errors.js';
-import { looksLikeMission, MISSION_MARKERS, resolveProfile, type Profile, type ProfileContext } from '../profiles/profile.js';
+import { CONFIG_FILE, looksLikeMission, MISSION_MARKERS, resolveProfile, type Profile, type ProfileContext } from '../profiles/profile.js';
+import { detectMission } from '../orchestrators/index.js';
 import type { Context } from './command.js';
 import { escapeControls } from './render.js';
 
@@ -15,12 +17,23 @@ export function resolveMissionDir(ctx: Context, option: string | undefined): str
   if (option === '') throw new GuardError('USAGE', '--mission needs a directory (it was given an empty string); pass --mission DIR, or leave it out inside a mission dir');
   const given = option ?? (ctx.io.env.GUARD_MISSION === '' ? undefined : ctx.io.env.GUARD_MISSION);
   if (given === undefined) {
-    if (looksLikeMission(ctx.io.cwd)) return ctx.io.cwd;
+    const here = missionDirFor(ctx.io.cwd);
+    if (looksLikeMission(here)) return here;
     throw new GuardError('MISSION_NOT_FOUND', `no mission given and ${ctx.io.cwd} is not a mission dir (no ${MISSION_MARKERS.join(', ')}). Pass --mission DIR or set GUARD_MISSION.`);
   }
   const dir = resolve(ctx.io.cwd, given);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new GuardError('MISSION_NOT_FOUND', `mission dir ${dir} does not exist`);
-  return dir;
+  return missionDirFor(dir);
+}
+
+/**
+ * The mission dir a named dir stands for: itself, or the mission dir a built-in orchestrator keeps
+ * in it (`guard watch PROJECT` guards PROJECT/.taskmaster). A dir with its own guard.config.json
+ * is always itself.
+ */
+export function missionDirFor(dir: string): string {
+  if (existsSync(join(dir, CONFIG_FILE))) return dir;
+  return detectMission(dir)?.missionDir ?? dir;
 }
 
 /** Profile choice options shared by commands that judge. */

@@ -1,6 +1,6 @@
 // The judge (DESIGN.md §6): a pure function from (artifact spec, last good, new bytes, durable
 // facts) to a verdict. The watcher, the hook and `guard write` all call it.
-import { checkEvidence, sanctionedReopens, type Evidence } from './evidence-rules.js';
+import type { Evidence, EvidenceRules } from './evidence-rules.js';
 import { decodeUtf8, parseJson, parseJsonLines, type JsonLine, type ParseLimits } from './parse.js';
 import { itemKeyAt, itemMap, statusOfItem, type Item } from './pointer.js';
 import { checkRules } from './rules.js';
@@ -29,8 +29,10 @@ export interface ArtifactSpec {
   allowBom?: boolean;
   /** Where items with a status live: transitions between versions are computed from it. */
   statusItems?: StatusSelector;
-  /** droid features.json: cross-check statuses against journaled evidence. */
+  /** Cross-check statuses against journaled evidence (droid features.json), with `evidenceRules`. */
   evidence?: boolean;
+  /** The orchestrator's evidence rules, set by the profile loader from its adapter. */
+  evidenceRules?: EvidenceRules;
 }
 
 /** The newest accepted version of an artifact, parsed once and kept by the caller. */
@@ -80,11 +82,12 @@ export function judgeVersion(spec: ArtifactSpec, previous: LastGood | undefined,
   if (schemaIssues.length > 0) return reject(schemaIssues);
 
   const issues = checkRules(spec.rules, { ...(previous === undefined ? {} : { previous }), bytes, doc });
-  if (spec.evidence === true && spec.statusItems !== undefined && context.evidence !== undefined) {
-    issues.push(...checkEvidence(spec.statusItems, previous?.doc, doc, context.evidence));
+  const rules = spec.evidenceRules;
+  if (spec.evidence === true && spec.statusItems !== undefined && context.evidence !== undefined && rules !== undefined) {
+    issues.push(...rules.check(spec.statusItems, previous?.doc, doc, context.evidence));
   }
   const permits = context.permits ?? new Set<string>();
-  const sanctioned = spec.statusItems === undefined || context.evidence === undefined ? [] : sanctionedReopens(spec.statusItems, previous?.doc, doc, issues, context.evidence);
+  const sanctioned = spec.statusItems === undefined || context.evidence === undefined || rules === undefined ? [] : rules.sanctioned(spec.statusItems, previous?.doc, doc, issues, context.evidence);
   const waived = new Set(sanctioned.map((reopen) => reopen.feature));
   const permitted = (issue: Issue) => PERMITTABLE.has(issue.code) && issue.item !== undefined && (permits.has(issue.item) || (SANCTIONABLE.has(issue.code) && waived.has(issue.item)));
   const blocking = issues.filter((issue) => !permitted(issue));

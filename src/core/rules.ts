@@ -1,5 +1,6 @@
 // Transition invariants (DESIGN.md §6.5): each rule kind compares a new version with last good.
 import { isDeepStrictEqual } from 'node:util';
+import { checkKeyedRule } from './keyed-rules.js';
 import { itemMap, itemsOf, valueAt } from './pointer.js';
 import { assertNever, type Issue, type ItemsSelector, type RuleSpec } from './types.js';
 
@@ -36,6 +37,13 @@ function checkRule(rule: RuleSpec, { previous, bytes, doc }: RuleInput): Issue[]
       return previous === undefined || equalBytes(previous.bytes, bytes)
         ? []
         : [{ code: 'write-once', pointer: '', message: 'this file is written once and may not be changed afterwards' }];
+    case 'keyed-shape':
+    case 'keyed-set':
+    case 'keyed-untouched':
+    case 'keyed-no-copy':
+    case 'keyed-new-section':
+    case 'keyed-unique':
+      return previous === undefined ? [] : checkKeyedRule(rule, previous.doc, doc);
     default:
       return assertNever(rule);
   }

@@ -44,6 +44,37 @@ export interface ItemsSelector {
 }
 /** Where an item's status lives; `absent` is what the orchestrator reads a missing status as. */
 export type StatusSelector = ItemsSelector & { status: string; absent?: string };
+/**
+ * A keyed document (an object of named sections, each holding an item array under `items`), as
+ * the keyed-* rule kinds read it (src/core/keyed-sections.ts). Everything here is a property name,
+ * not a pointer. Sections are compared by their items only, canonically: fields in `ignore` are
+ * dropped, integer-like strings in `numeric` fields read as numbers, item order does not count.
+ */
+export interface KeyedSelector {
+  /** The property of each section that holds its items. */
+  items: string;
+  /** The item field naming an item inside its section. */
+  key: string;
+  /** A document whose `items` property is an array is the flat form: one section of this name. */
+  flat?: string;
+  /** The item field holding child items (canonicalized like items; null, [] and absent are alike). */
+  children?: string;
+  /** Item and child fields never compared. */
+  ignore?: string[];
+  /** Item and child fields whose integer-like strings (alone or in arrays) read as numbers. */
+  numeric?: string[];
+  /** The item and child field listing references to other items (pruned by removals elsewhere). */
+  refs?: string;
+  /** What a section is called in messages ("tag"); default "section". */
+  noun?: string;
+}
+export type KeyedRuleSpec =
+  | ({ kind: 'keyed-shape' } & KeyedSelector)
+  | ({ kind: 'keyed-set'; permanent?: string[]; reserved?: string[] } & KeyedSelector)
+  | ({ kind: 'keyed-untouched'; moveIgnore?: string[] } & KeyedSelector)
+  | ({ kind: 'keyed-no-copy'; minChanged?: number } & KeyedSelector)
+  | ({ kind: 'keyed-new-section'; moveIgnore?: string[]; minShared?: number; maxChanged?: number } & KeyedSelector)
+  | ({ kind: 'keyed-unique' } & KeyedSelector);
 export type RuleSpec =
   | ({ kind: 'unique-key' } & ItemsSelector)
   | ({ kind: 'terminal-status'; status: string; terminal: string[] } & ItemsSelector)
@@ -52,7 +83,8 @@ export type RuleSpec =
   | ({ kind: 'grow-only'; field: string } & ItemsSelector)
   | { kind: 'grow-only'; pointer: string }
   | { kind: 'append-only' }
-  | { kind: 'write-once' };
+  | { kind: 'write-once' }
+  | KeyedRuleSpec;
 export type RuleKind = RuleSpec['kind'];
 export const RULE_KINDS: readonly RuleKind[] = [
   'unique-key',
@@ -62,6 +94,12 @@ export const RULE_KINDS: readonly RuleKind[] = [
   'grow-only',
   'append-only',
   'write-once',
+  'keyed-shape',
+  'keyed-set',
+  'keyed-untouched',
+  'keyed-no-copy',
+  'keyed-new-section',
+  'keyed-unique',
 ];
 
 export type IssueCode =
@@ -80,6 +118,12 @@ export type IssueCode =
   | 'grow-only'
   | 'append-only'
   | 'write-once'
+  | 'keyed-shape'
+  | 'keyed-set'
+  | 'keyed-untouched'
+  | 'keyed-no-copy'
+  | 'keyed-new-section'
+  | 'keyed-unique'
   | 'evidence'
   | 'deleted'
   | 'stuck-writer';

@@ -35,10 +35,10 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { droidEvidenceFacts } from '../core/droid-evidence.js';
 import { judgeVersion, type ArtifactSpec } from '../core/judge.js';
 import type { JsonLine } from '../core/parse.js';
 import { digestOf, type Digest } from '../core/types.js';
+import { orchestratorOf } from '../profiles/profile.js';
 import { readFileVersion, type FileIdentity, type FileVersion } from '../store/file-bytes.js';
 import type { GoodVersion, MissionStore } from './mission-store.js';
 
@@ -145,7 +145,7 @@ export class AppendTails {
     this.#tails.set(path, { ...tail, size, digest, hash, window: Buffer.from(window.subarray(Math.max(0, window.length - WINDOW))), lines: tail.lines + newlines(appended), sinceFull: tail.sinceFull + appended.length });
     const lines = (verdict.doc as JsonLine[]).map(({ line, value }) => ({ line: line + tail.lines, value }));
     store.extendGood(path, tail.digest, (good) => new AppendedGood(digest, good, Buffer.from(appended), lines));
-    const facts = store.profile.freeze === 'droid' ? droidEvidenceFacts(path, [], lines) : [];
+    const facts = orchestratorOf(store.profile).evidenceFacts(path, [], lines);
     if (facts.length > 0) await store.append({ kind: 'evidence', path, facts });
     return { kind: 'appended', identity: { ...identity, size }, digest };
   }

@@ -4,13 +4,12 @@
 // --rebuild` all use it, from a replayed view or a guardian's live state.
 import { join } from 'node:path';
 import { shellQuote } from '../core/freeze.js';
-import { droidEvidenceFacts } from '../core/droid-evidence.js';
 import type { EvidenceFact } from '../core/entries.js';
 import { judgeVersion, parseVersion, type ArtifactSpec, type LastGood } from '../core/judge.js';
 import { planMission, type Current, type Disagreement, type Plan } from '../core/plan.js';
 import { evidenceOf, type MissionState } from '../core/replay.js';
 import { asMissionPath, digestOf, type Digest, type Issue } from '../core/types.js';
-import { matchArtifact, type Profile } from '../profiles/profile.js';
+import { matchArtifact, orchestratorOf, type Profile } from '../profiles/profile.js';
 import type { ObjectStore } from '../store/objects.js';
 import { listMissionFiles, readOrNull } from './file-io.js';
 import { listOddEntries } from './odd-entries.js';
@@ -72,7 +71,7 @@ export async function inspectMission(source: InspectSource): Promise<Inspection>
     // summary (most of a mission is unchanged, and each read is a file, a gunzip and a hash).
     const previous = unchanged && !isSummary ? undefined : await lastGood(path, spec);
     const verdict = unchanged ? undefined : judgeVersion(spec, previous, bytes, spec.evidence === true ? context : { permits: context.permits });
-    const evidence = profile.freeze === 'droid' && spec.role === 'evidence';
+    const evidence = spec.role === 'evidence';
     if (verdict?.kind === 'rejected' && !isSummary) {
       disagreements.push({
         code: 'artifact-rejected',
@@ -88,7 +87,7 @@ export async function inspectMission(source: InspectSource): Promise<Inspection>
       current = bytes === null ? { kind: 'missing' } : doc?.ok === true ? { kind: 'ok', doc: doc.value } : { kind: 'unreadable', issues: doc?.ok === false ? doc.issues : [] };
       if (verdict?.kind === 'rejected' && current.kind === 'ok') disagreements.push(...ruleDisagreements(path, verdict.issues, previous !== undefined));
     } else if (evidence && doc?.ok === true) {
-      diskFacts.push(...droidEvidenceFacts(path, undefined, doc.value));
+      diskFacts.push(...orchestratorOf(profile).evidenceFacts(path, undefined, doc.value));
     }
   }
 

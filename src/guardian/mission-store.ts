@@ -1,13 +1,12 @@
 // One mission's guard state opened for use: paths, snapshot objects, the journal and its replayed
 // state, and the last good versions. The guardian and every command that writes share it.
 import { mkdir } from 'node:fs/promises';
-import { droidEvidenceFacts } from '../core/droid-evidence.js';
 import type { EntryBody, JournalEntry, WriteSource } from '../core/entries.js';
 import { judgeVersion, parseVersion, type ArtifactSpec, type JudgeContext, type Judgement, type LastGood } from '../core/judge.js';
 import { applyEntries, emptyState, evidenceOf, type MissionState } from '../core/replay.js';
 import { asMissionPath, type Digest } from '../core/types.js';
 import { GuardError } from '../errors.js';
-import { matchArtifact, type Profile } from '../profiles/profile.js';
+import { matchArtifact, orchestratorOf, type Profile } from '../profiles/profile.js';
 import { Journal, namingMission } from '../store/journal.js';
 import { ObjectStore } from '../store/objects.js';
 import { missionStatePaths, type MissionStatePaths } from '../store/paths.js';
@@ -180,7 +179,7 @@ export class MissionStore {
         : await this.journal.appendIf(() => (basis === undefined || this.basisOf(path, spec) === basis) && (stillValid === undefined || stillValid()), body);
     if (entry === null) return null;
     if (bytes !== null && digest !== null) this.#remember(path, spec, { digest, bytes: Buffer.from(bytes), doc: verdict.doc });
-    const facts = this.profile.freeze === 'droid' && bytes !== null ? droidEvidenceFacts(path, previous?.doc, verdict.doc) : [];
+    const facts = bytes === null ? [] : orchestratorOf(this.profile).evidenceFacts(path, previous?.doc, verdict.doc);
     if (facts.length > 0) await this.append({ kind: 'evidence', path, facts });
     if (verdict.warnings !== undefined) await this.append({ kind: 'shape-warning', path, digest, issues: verdict.warnings });
     return entry;

@@ -1,48 +1,45 @@
 /**
- * The guard's own writes that pause droid's scheduler (DESIGN.md §8): `state.json` -> `paused` and
- * a `mission_paused` progress-log line, and the journaling of any version the guard writes.
+ * The guard's own writes that pause an orchestrator's scheduler (DESIGN.md §8), as its adapter's
+ * pause plan lists them (droid: `state.json` -> `paused` and a `mission_paused` progress-log
+ * line; src/orchestrators/droid/pause-writes.ts), and the journaling of any version the guard writes.
  *
  * Theory of operation: each write runs in its path's queue (no check of the path in between),
- * over exactly last good, judged and journaled before it lands and read back after. When droid
- * wrote first, or in between, droid's version is judged before the next attempt, and last good
- * goes back to what droid wrote over: the guard never removes a line it did not judge bad.
+ * over exactly last good, judged and journaled before it lands and read back after. When the
+ * orchestrator wrote first, or in between, its version is judged before the next attempt, and
+ * last good goes back to what it wrote over: the guard never removes a line it did not judge bad.
  */
 import { join } from 'node:path';
 import type { WriteSource } from '../core/entries.js';
-import { endsWithGuardPause, pausedLogLine, pausedStateText } from '../core/freeze.js';
 import type { ArtifactSpec } from '../core/judge.js';
 import { digestOf, type Digest } from '../core/types.js';
+import type { PauseWrite } from '../orchestrators/index.js';
+import { orchestratorOf } from '../profiles/profile.js';
 import { readBytesOrNull } from '../store/file-bytes.js';
 import { probeWriters } from '../watch/open-writers.js';
 import { appendIfSize, compareAndSwap } from './file-io.js';
 import type { MissionStore } from './mission-store.js';
 import type { ReactionHost } from './reactions.js';
 
-/** How often a pause line or a paused state.json is tried again when droid wrote first. */
+/** How often a pause write is tried again when the orchestrator wrote first. */
 const PAUSE_ATTEMPTS = 5;
 
-// droid: state.json -> paused and a mission_paused line, both judged and journaled first;
-// each only where it is not already so.
+// Each of the adapter's pause writes, judged and journaled first; each only where it is not already so.
 export async function pauseScheduler(host: ReactionHost, incident: number): Promise<void> {
   const store = host.store;
-  const abs = (path: string) => join(store.paths.missionDir, path);
   const reason = store.state.freeze.kind === 'frozen' ? store.state.freeze.reason : 'mission frozen';
   const now = host.now();
   const done: string[] = [];
-  if (await pauseWrite(host, 'state.json', (doc) => pausedStateText(doc, now), (good, bytes) => compareAndSwap(abs('state.json'), good.digest, bytes, { free: () => probeWriters(abs('state.json')).kind !== 'held' }))) {
-    done.push('state.json set to paused');
-  }
-  // One line per pause: none when the log already ends with ours (a restart while frozen), one
-  // when a crash came between the two writes or droid went on writing.
-  const line = (_doc: unknown, good: Buffer) => {
-    const text = good.toString('utf8');
-    if (endsWithGuardPause(text)) return undefined;
-    return `${text}${text.length > 0 && !text.endsWith('\n') ? '\n' : ''}${pausedLogLine(reason, now)}`;
-  };
-  if (await pauseWrite(host, 'progress_log.jsonl', line, (good, bytes) => appendIfSize(abs('progress_log.jsonl'), good.bytes.length, bytes.subarray(good.bytes.length)).then((swapped) => ({ swapped, found: null })))) {
-    done.push('mission_paused appended to progress_log.jsonl');
+  for (const write of orchestratorOf(store.profile).pause.writes) {
+    if (await pauseWrite(host, write.path, (doc, good) => write.make(doc, good, reason, now), lander(store, write))) done.push(write.done);
   }
   if (done.length > 0) await store.append({ kind: 'scheduler-paused', incident, how: done.join('; ') });
+}
+
+// `replace`: compare-and-swap over last good, never under a writer; `append`: only after last good's bytes.
+function lander(store: MissionStore, write: PauseWrite): (good: { digest: Digest; bytes: Buffer }, bytes: Buffer) => Promise<{ swapped: boolean }> {
+  const abs = join(store.paths.missionDir, write.path);
+  if (write.land === 'replace') return (good, bytes) => compareAndSwap(abs, good.digest, bytes, { free: () => probeWriters(abs).kind !== 'held' });
+  return (good, bytes) => appendIfSize(abs, good.bytes.length, bytes.subarray(good.bytes.length)).then((swapped) => ({ swapped, found: null }));
 }
 
 // One of the guard's own writes, in the path's queue: over exactly last good, judged and

@@ -1,6 +1,7 @@
 /**
  * What the guardian does about a final rejected version (DESIGN.md §7-8): quarantine, journal,
- * freeze, restore, pause droid's scheduler; and the guard's own writes that pausing needs.
+ * freeze, restore, pause the orchestrator's scheduler (its adapter's pause plan); and the guard's
+ * own writes that pausing needs.
  *
  * Theory of operation:
  * - Reactions run one at a time per mission: freezing is a mission-wide decision.
@@ -25,6 +26,7 @@ import type { CompletionLimits } from '../watch/completion.js';
 import { probeWriters } from '../watch/open-writers.js';
 import { readBytesOrNull } from '../store/file-bytes.js';
 import { compareAndSwap, truncateIfExactly, type SwapResult } from './file-io.js';
+import { orchestratorOf } from '../profiles/profile.js';
 import type { MissionStore } from './mission-store.js';
 import { journalOwn, pauseScheduler, unjournalOwn } from './pause.js';
 
@@ -126,7 +128,7 @@ export class Reactions {
     this.run(async () => {
       const entry = await this.#store.append({ kind: 'mission-fault', path, code, detail });
       await this.freeze(entry.seq, path, `${path}: ${detail}`);
-      if (this.#store.profile.freeze === 'droid') await this.pauseScheduler(entry.seq);
+      if (this.pausesScheduler) await this.pauseScheduler(entry.seq);
     }).catch((error: unknown) => this.#host.fault(error, undefined));
   }
 
@@ -144,7 +146,7 @@ export class Reactions {
         await this.#store.append({ kind: 'unhooked-write', path, digest });
       }
       const freeze = state.freeze;
-      if (freeze.kind === 'frozen' && this.#store.profile.freeze === 'droid' && path === 'state.json' && (doc as { state?: unknown } | undefined)?.state !== 'paused') {
+      if (freeze.kind === 'frozen' && orchestratorOf(this.#store.profile).isUnpaused(path, doc)) {
         await this.pauseScheduler(freeze.incident);
       }
     }).catch((error: unknown) => this.#host.fault(error, path));
@@ -171,7 +173,7 @@ export class Reactions {
     const freezes = spec.role === 'scheduling' || spec.role === 'evidence';
     if (freezes) await this.freeze(incident, path, summarize(path, reasons));
     await this.#host.inQueue(path, () => this.#restore(path, spec, incident, digest, bytes));
-    if (freezes && store.profile.freeze === 'droid') await this.pauseScheduler(incident);
+    if (freezes && this.pausesScheduler) await this.pauseScheduler(incident);
   }
 
   async freeze(incident: number, path: string, reason: string): Promise<void> {
@@ -242,7 +244,12 @@ export class Reactions {
     }
   }
 
-  // droid: state.json -> paused and a mission_paused line (src/guardian/pause.ts).
+  /** Whether the mission's orchestrator is paused by the guard's own writes (droid), not only the sentinel. */
+  get pausesScheduler(): boolean {
+    return orchestratorOf(this.#store.profile).pause.writes.length > 0;
+  }
+
+  // The adapter's pause writes (droid: state.json -> paused and a mission_paused line; pause.ts).
   pauseScheduler(incident: number): Promise<void> {
     return pauseScheduler(this.#host, incident);
   }
@@ -286,7 +293,7 @@ export class Reactions {
     const unfrozen = openIncidents(state).find((incident) => !incident.finalization);
     if (unfrozen !== undefined && state.freeze.kind === 'open') await this.run(() => this.freeze(unfrozen.id, unfrozen.path, summarize(unfrozen.path, unfrozen.issues)));
     const freeze = state.freeze;
-    if (freeze.kind === 'frozen' && store.profile.freeze === 'droid') await this.run(() => this.pauseScheduler(freeze.incident));
+    if (freeze.kind === 'frozen' && this.pausesScheduler) await this.run(() => this.pauseScheduler(freeze.incident));
   }
 
   #abs(path: string): string {

@@ -41,5 +41,5 @@ async function crossCheck({ store, reactions }: StartupHost): Promise<void> {
   const entry = await store.append({ kind: 'cross-check-failed', disagreements: errors.map(({ path, feature, message }) => ({ path, message, ...(feature === undefined ? {} : { feature }) })) });
   const more = errors.length > 1 ? ` (+${errors.length - 1} more; guard verify lists them)` : '';
   await reactions.run(() => reactions.freeze(entry.seq, first.path, `${first.message}${more}`));
-  if (profile.freeze === 'droid') await reactions.run(() => reactions.pauseScheduler(entry.seq));
+  if (reactions.pausesScheduler) await reactions.run(() => reactions.pauseScheduler(entry.seq));
 }

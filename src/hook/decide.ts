@@ -15,6 +15,8 @@ import { startCandidates } from './mission-of-session.js';
 import { SENTINEL } from '../store/paths.js';
 import { denialReason, sentinelDeniedMessage, shellDeniedMessage, startDeniedMessage, writeDeniedMessage, type DeniedArtifact } from './messages.js';
 import { shellWrites } from './shell-writes.js';
+import { gatedCommandOwners, missionsAbove, toolDeniedMessage } from './orchestrator-tools.js';
+import { orchestratorNamed, type Orchestrator } from '../orchestrators/index.js';
 import { protectedFiles, protectedShell } from './protected-state.js';
 import type { HookCall } from './tool-calls.js';
 
@@ -47,6 +49,8 @@ export async function decideHookCall(call: HookCall, settings: HookSettings): Pr
       return decideShell(call, action.command, settings, locator, missions);
     case 'start-run':
       return decideStart(call, settings, locator, missions);
+    case 'orchestrator-tool':
+      return decideOrchestratorTool(call, [orchestratorNamed(action.orchestrator)], action.projectRoot, locator, missions);
     case 'malformed': {
       const note = `malformed payload, allowed: ${action.problem}`;
       for (const at of action.paths.flatMap((path) => locator.locate(path) ?? [])) {
@@ -98,6 +102,11 @@ async function decideFiles(call: HookCall, ops: readonly FileOp[], locator: Miss
 }
 
 async function decideShell(call: HookCall, command: string, settings: HookSettings, locator: MissionLocator, missions: Missions): Promise<Decision> {
+  const owners = gatedCommandOwners(command);
+  if (owners.length > 0) {
+    const gated = await decideOrchestratorTool(call, owners, call.cwd, locator, missions);
+    if (gated.kind === 'deny') return gated;
+  }
   const writes = shellWrites(command, { cwd: call.cwd, home: settings.home });
   const hits: DeniedArtifact[] = [];
   const tracked: GuardedPath[] = [];
@@ -141,6 +150,23 @@ async function decideStart(call: HookCall, settings: HookSettings, locator: Miss
     }
   }
   for (const dir of candidates) await missions.journal(dir, allowed(call, '.', undefined, undefined));
+  return ALLOW;
+}
+
+// An orchestrator's own tool or CLI (its adapter's pause gate): denied while the nearest guarded
+// mission of that orchestrator at or above `start` is frozen, allowed (unjournaled) otherwise.
+async function decideOrchestratorTool(call: HookCall, owners: readonly Orchestrator[], start: string, locator: MissionLocator, missions: Missions): Promise<Decision> {
+  for (const orchestrator of owners) {
+    for (const dir of missionsAbove(start, orchestrator, locator)) {
+      if ((await missions.profile(dir)).orchestrator !== orchestrator.name) continue;
+      const store = await missions.store(dir);
+      const freeze = store.state.freeze;
+      if (freeze.kind !== 'frozen') continue;
+      const reason = `${orchestrator.title} mission frozen since ${freeze.since} (incident ${freeze.incident}): ${freeze.reason}`;
+      const message = toolDeniedMessage(call.tool, orchestrator.title, { missionDir: store.paths.missionDir, since: freeze.since, incident: freeze.incident, reason: freeze.reason });
+      return denyAll(call, missions, [{ missionDir: dir, path: '.', role: 'mission', issues: [], reason }], message);
+    }
+  }
   return ALLOW;
 }
 

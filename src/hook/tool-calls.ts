@@ -3,6 +3,8 @@
 import { isAbsolute, resolve } from 'node:path';
 import { parsePatch } from './apply-patch.js';
 import type { FileOp, TextEdit } from './file-ops.js';
+import { gatedToolOwner } from '../orchestrators/gates.js';
+import type { OrchestratorName } from '../orchestrators/adapter.js';
 
 /** What a tool call would do, as far as the guard cares. */
 export type ToolAction =
@@ -11,6 +13,8 @@ export type ToolAction =
   | { kind: 'shell'; command: string }
   /** `transcript`: the payload's transcript_path, where droid keeps the session's mission tags. */
   | { kind: 'start-run'; transcript?: string }
+  /** An orchestrator's own tool (Task Master's MCP tools): denied while its mission is frozen. */
+  | { kind: 'orchestrator-tool'; orchestrator: OrchestratorName; projectRoot: string }
   /** The payload is not what the guard expects; `paths` are the files it names, if any. */
   | { kind: 'malformed'; problem: string; paths: string[] };
 
@@ -43,7 +47,10 @@ export function readHookCall(text: string, fallbackCwd: string): HookCall {
   const cwd = typeof payload.cwd === 'string' && isAbsolute(payload.cwd) ? payload.cwd : fallbackCwd;
   const tool = payload.tool_name;
   if (typeof tool !== 'string' || tool === '') return malformed('?', session, cwd, 'the hook payload has no tool_name string', namedPaths(payload.tool_input, cwd));
-  if (!GUARDED_TOOLS.has(tool)) return { tool, session, cwd, action: { kind: 'unrelated' } };
+  if (!GUARDED_TOOLS.has(tool)) {
+    const owner = gatedToolOwner(tool);
+    return { tool, session, cwd, action: owner === undefined ? { kind: 'unrelated' } : { kind: 'orchestrator-tool', orchestrator: owner, projectRoot: projectRootOf(payload.tool_input, cwd) } };
+  }
   if (payload.cwd !== undefined && cwd !== payload.cwd) return malformed(tool, session, cwd, 'the hook payload cwd is not an absolute path', namedPaths(payload.tool_input, cwd));
   // Starting a run needs no input: a frozen mission is refused whatever tool_input holds.
   if (tool === 'StartMissionRun') {
@@ -112,6 +119,12 @@ function patchAction(patch: string, cwd: string): ToolAction {
     }
   }
   return { kind: 'files', ops };
+}
+
+// The project root an MCP call names (Task Master's tools take `projectRoot`), else the call's cwd.
+export function projectRootOf(input: unknown, cwd: string): string {
+  const root = isRecord(input) ? input.projectRoot : undefined;
+  return typeof root === 'string' && isAbsolute(root) ? root : cwd;
 }
 
 function files(op: FileOp): ToolAction {

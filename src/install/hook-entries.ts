@@ -2,6 +2,7 @@
 // so "idempotent" and "everything else left alone" are unit-tested without files.
 import { GuardError } from '../errors.js';
 import { isRecord } from '../core/pointer.js';
+import { toolGates } from '../orchestrators/index.js';
 
 /** The agents whose settings `guard init` edits. */
 export type Agent = 'droid' | 'claude';
@@ -30,10 +31,13 @@ export interface HooksEdit {
   changes: EntryChange[];
 }
 
-/** Anchored, because both agents treat matchers as unanchored regexes (DROID.md §6). */
+/**
+ * Anchored, because both agents treat matchers as unanchored regexes (DROID.md §6). Claude Code
+ * also gets the MCP tools of orchestrators the hook pauses (Task Master's `mcp__*task*master*__*`).
+ */
 export const GUARD_MATCHERS: Readonly<Record<Agent, readonly string[]>> = {
   droid: ['^(Create|Edit|ApplyPatch)$', '^Execute$', '^StartMissionRun$'],
-  claude: ['^(Write|Edit|MultiEdit)$', '^Bash$'],
+  claude: ['^(Write|Edit|MultiEdit)$', '^Bash$', ...toolGates().map(({ gate }) => gate.claudeMatcher)],
 };
 
 /** Seconds; a hook that times out fails open, so this only bounds a stuck judge. */

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { shellQuote } from '../core/freeze.js';
 import type { Agent } from './hook-entries.js';
+import { droidMissionsRootOf } from '../orchestrators/droid/index.js';
 
 /** user: the home folder's settings; project: the current directory's. */
 export type Scope = 'user' | 'project';
@@ -37,7 +38,7 @@ export function settingsLocation(agent: Agent, scope: Scope, where: Where): Sett
 
 // droid's missions root, the place `guard watch --root` should watch.
 export function droidMissionsRoot(where: Where): string {
-  return join(factoryHome(where), '.factory', 'missions');
+  return droidMissionsRootOf(where);
 }
 
 // `<path to bin/guard> hook`, shell-quoted; through node when bin/guard is not executable. With

@@ -8,19 +8,18 @@ import { DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, type ArtifactSpec, type SchemaChe
 import type { MissionPath } from '../core/types.js';
 import { GuardError } from '../errors.js';
 import { shellQuote } from '../core/freeze.js';
+import { ORCHESTRATOR_NAMES, orchestratorAt, orchestratorNamed, type Orchestrator, type OrchestratorName } from '../orchestrators/index.js';
 import { CONFIG_FILE, configState } from './adoption.js';
 import { MAX_CONFIG_BYTES, MAX_DEPTH_LIMIT, MAX_SCHEMA_BYTES, readBoundedFile, schemaSafetyProblems, unsafeGlobReason } from './config-safety.js';
 import { compileSchema, createAjv } from './schema-check.js';
 
 export { CONFIG_FILE } from './adoption.js';
 
-/** What the guard does to stop a scheduler, beyond the sentinel (DESIGN.md §8). */
-export type FreezeAction = 'sentinel' | 'droid';
-
 /** The artifacts, schemas and rules for one orchestrator. */
 export interface Profile {
   name: string;
-  freeze: FreezeAction;
+  /** Whose adapter serves the mission (src/orchestrators/): only a built-in profile names droid or taskmaster. */
+  orchestrator: OrchestratorName;
   /** Ordered: the first artifact whose glob matches a path decides its role. */
   artifacts: readonly ArtifactSpec[];
   /** Where the profile came from, for messages. */
@@ -29,20 +28,38 @@ export interface Profile {
   warnings: readonly string[];
 }
 
-/** Files whose presence makes a directory a mission dir (droid's, or a generic profile's). */
-export const MISSION_MARKERS = ['features.json', 'state.json', CONFIG_FILE];
+/** Files whose presence makes a directory a mission dir (droid's, Task Master's, or a generic profile's), for messages. */
+export const MISSION_MARKERS = ['features.json', 'state.json', '.taskmaster/', 'tasks/tasks.json', CONFIG_FILE];
 
+// Whether `dir` itself is a mission dir: a built-in orchestrator's, or one with a guard.config.json.
 export function looksLikeMission(dir: string): boolean {
-  return MISSION_MARKERS.some((marker) => existsSync(join(dir, marker)));
+  return existsSync(join(dir, CONFIG_FILE)) || orchestratorAt(dir) !== undefined;
 }
 export const SCHEMAS_DIR = fileURLToPath(new URL('../../../schemas/', import.meta.url));
 
-let droidProfile: Profile | undefined;
+const builtIns = new Map<OrchestratorName, Profile>();
+
+// A built-in orchestrator's profile (schemas/<name>/profile.json), compiled once per process.
+export function loadBuiltInProfile(name: Exclude<OrchestratorName, 'generic'>): Profile {
+  let profile = builtIns.get(name);
+  if (profile === undefined) {
+    const orchestrator = orchestratorNamed(name);
+    const file = join(SCHEMAS_DIR, orchestrator.profileFile ?? `${name}/profile.json`);
+    if (!existsSync(file)) throw new GuardError('CONFIG_INVALID', `the built-in ${orchestrator.title} profile is missing from this installation (${file}); reinstall mission guard`);
+    profile = loadProfileFile(file, `built-in ${orchestrator.title} profile`, true, name);
+    builtIns.set(name, profile);
+  }
+  return profile;
+}
 
 // The built-in droid profile, compiled once per process.
 export function loadDroidProfile(): Profile {
-  droidProfile ??= loadProfileFile(join(SCHEMAS_DIR, 'droid', 'profile.json'), 'built-in droid profile', true);
-  return droidProfile;
+  return loadBuiltInProfile('droid');
+}
+
+// The adapter that serves a profile's missions.
+export function orchestratorOf(profile: Profile): Orchestrator {
+  return orchestratorNamed(profile.orchestrator);
 }
 
 /** How the caller chose a profile: `--profile`, `--config`, or neither. */
@@ -62,21 +79,29 @@ export interface ProfileContext {
   changed?: 'refuse' | 'last-adopted';
 }
 
-/** Files that make a mission dir droid's: such a mission never takes a profile from its own dir. */
-export const DROID_MARKERS = ['features.json', 'state.json'];
+/**
+ * Whether a mission dir is a built-in orchestrator's (droid, Task Master): such a mission never
+ * takes a profile from its own dir unless a human adopted one.
+ */
+export function isBuiltInMission(dir: string): boolean {
+  return orchestratorAt(dir) !== undefined;
+}
 
-export function isDroidMission(dir: string): boolean {
-  return DROID_MARKERS.some((marker) => existsSync(join(dir, marker)));
+// The built-in profile of the orchestrator detected at `dir` (droid when none is).
+function detectedProfile(dir: string): Profile {
+  const found = orchestratorAt(dir);
+  return loadBuiltInProfile(found === undefined || found.name === 'generic' ? 'droid' : found.name);
 }
 
 // The profile for a mission (the one choke point): --config (a human's command line), else the
-// mission's adopted guard.config.json, else droid. A config in the mission dir is never read as
-// such: only the copy a human adopted with `guard config adopt`.
+// mission's adopted guard.config.json, else the built-in orchestrator detected from its files
+// (Task Master, else droid). A config in the mission dir is never read as such: only the copy a
+// human adopted with `guard config adopt`.
 export function resolveProfile(missionDir: string, choice: ProfileChoice = {}, context: ProfileContext = {}): Profile {
   if (choice.config !== undefined) return loadProfileFile(resolve(choice.config), choice.config);
-  if (choice.profile === 'droid') return loadDroidProfile();
+  if (choice.profile === 'droid' || choice.profile === 'taskmaster') return loadBuiltInProfile(choice.profile);
   if (choice.profile !== undefined && choice.profile !== 'generic') {
-    throw new GuardError('USAGE', `unknown profile "${choice.profile}"; use --profile droid, or describe your orchestrator in ${CONFIG_FILE} (see README "Generic profile")`);
+    throw new GuardError('USAGE', `unknown profile "${choice.profile}"; use --profile droid or --profile taskmaster, or describe your orchestrator in ${CONFIG_FILE} (see README "Generic profile")`);
   }
   const local = join(missionDir, CONFIG_FILE);
   const adopt = `guard config adopt --mission ${shellQuote(missionDir)}`;
@@ -88,17 +113,18 @@ export function resolveProfile(missionDir: string, choice: ProfileChoice = {}, c
       if (context.changed === 'last-adopted') return loadProfileFile(state.config, `${local} as adopted ${state.adoption.at} (the mission's copy changed since)`);
       throw new GuardError('CONFIG_NOT_ADOPTED', `${state.changed.join(', ')} in ${missionDir} changed since a human adopted the profile (${state.adoption.at}, by ${state.adoption.who}); the guard keeps using the adopted one and refuses this command. If the change is yours, adopt it: ${adopt}; otherwise put the adopted bytes back (they are in ${dirname(state.config)})`);
     case 'unadopted':
-      if (isDroidMission(missionDir) && choice.profile === undefined) return loadDroidProfile();
+      if (isBuiltInMission(missionDir) && choice.profile === undefined) return detectedProfile(missionDir);
       throw new GuardError('CONFIG_NOT_ADOPTED', `${local} has not been adopted: a mission's own config is trusted only after a human reviews and adopts it (agents inside the mission could have written it). A human runs: ${adopt}`);
     case 'none':
       if (choice.profile === 'generic') throw new GuardError('CONFIG_INVALID', `--profile generic needs an adopted ${local} or --config FILE; see README "Generic profile"`);
-      return loadDroidProfile();
+      return detectedProfile(missionDir);
   }
 }
 
 
-// The artifact a mission path belongs to, if any.
+// The artifact a mission path belongs to, if any. The orchestrator's temp and lock files never are.
 export function matchArtifact(profile: Profile, path: MissionPath): ArtifactSpec | undefined {
+  if (orchestratorOf(profile).isTransient(path)) return undefined;
   return profile.artifacts.find((artifact) => matcherOf(artifact)(path));
 }
 
@@ -118,9 +144,10 @@ let configCheck: ((doc: unknown) => { message: string; pointer: string }[]) | un
 // one ships with the guard (and the test suite runs on it): it is not re-checked, and its schemas
 // compile on first use, so `guard status` (judges nothing) and `guard hook` (one artifact) do not
 // pay ~150 ms for ajv and every schema.
-export function loadProfileFile(file: string, label: string, builtIn = false): Profile {
+export function loadProfileFile(file: string, label: string, builtIn = false, orchestrator: OrchestratorName = 'generic'): Profile {
   const raw = readJson(file, label, builtIn ? undefined : MAX_CONFIG_BYTES);
   if (!builtIn) {
+    refuseBuiltInClaim(raw, label);
     configCheck ??= compileSchema(createAjv(), readJson(join(SCHEMAS_DIR, 'guard-config.schema.json'), 'config schema') as object);
     const problems = configCheck(raw);
     if (problems.length > 0) {
@@ -133,6 +160,7 @@ export function loadProfileFile(file: string, label: string, builtIn = false): P
   let ajv: ReturnType<typeof createAjv> | undefined;
   const ajvOnce = () => (ajv ??= createAjv(warnings));
   const base = dirname(file);
+  const evidenceRules = builtIn ? orchestratorNamed(orchestrator).evidenceRules : undefined;
   const artifacts = config.artifacts.map((entry): ArtifactSpec => ({
     glob: entry.glob,
     role: entry.role,
@@ -145,13 +173,29 @@ export function loadProfileFile(file: string, label: string, builtIn = false): P
     ...(entry.allowBom === undefined ? {} : { allowBom: entry.allowBom }),
     ...(entry.statusItems === undefined ? {} : { statusItems: entry.statusItems }),
     ...(entry.evidence === undefined ? {} : { evidence: entry.evidence }),
+    ...(entry.evidence === true && evidenceRules !== undefined ? { evidenceRules } : {}),
   }));
-  return Object.freeze({ name: config.name ?? 'generic', freeze: config.freeze ?? 'sentinel', artifacts, source: label, warnings });
+  return Object.freeze({ name: config.name ?? orchestrator, orchestrator: builtIn ? orchestrator : 'generic', artifacts, source: label, warnings });
+}
+
+/**
+ * A user's config describes a generic orchestrator: `"orchestrator": "generic"` (or the older
+ * `"freeze": "sentinel"`). droid and Task Master are built in and detected from their files (or
+ * chosen with --profile); a config that could claim one would get that orchestrator's pause
+ * writes into a mission that is not its own.
+ */
+function refuseBuiltInClaim(raw: unknown, label: string): void {
+  if (typeof raw !== 'object' || raw === null) return;
+  const claimed = (raw as { orchestrator?: unknown; freeze?: unknown }).orchestrator ?? (raw as { freeze?: unknown }).freeze;
+  if (typeof claimed !== 'string' || claimed === 'generic' || claimed === 'sentinel' || !(ORCHESTRATOR_NAMES as readonly string[]).includes(claimed)) return;
+  throw new GuardError('CONFIG_INVALID', `${label} names the built-in orchestrator "${claimed}": a guard.config.json describes a generic orchestrator only ("orchestrator": "generic", the default). ${orchestratorNamed(claimed as OrchestratorName).title} missions are detected from their files and use the built-in profile (or pass --profile ${claimed}); remove the key.`);
 }
 
 type ProfileFile = {
   name?: string;
-  freeze?: FreezeAction;
+  orchestrator?: 'generic';
+  /** The older name of `orchestrator`: `"sentinel"` means generic. */
+  freeze?: 'sentinel';
   artifacts: Array<Omit<ArtifactSpec, 'schema' | 'expected' | 'format' | 'maxBytes' | 'maxDepth' | 'rules'> & Partial<Pick<ArtifactSpec, 'format' | 'maxBytes' | 'maxDepth' | 'rules'>> & { schema?: string; expectedSchema?: string }>;
 };
 

@@ -29,8 +29,12 @@ function check(rule: RuleSpec, before: unknown, doc: unknown, bytes?: { before: 
 const tasks = (...list: unknown[]) => ({ tasks: list });
 
 describe('rule kinds', () => {
-  test('the seven kinds are the ones DESIGN.md names', () => {
-    assert.deepEqual([...RULE_KINDS].sort(), ['append-only', 'grow-only', 'immutable', 'no-removal', 'terminal-status', 'unique-key', 'write-once']);
+  test('the seven kinds DESIGN.md names, and the keyed-section kinds (taskmaster-keyed-rules.test.ts)', () => {
+    assert.deepEqual([...RULE_KINDS].sort(), [
+      'append-only', 'grow-only', 'immutable',
+      'keyed-new-section', 'keyed-no-copy', 'keyed-set', 'keyed-shape', 'keyed-unique', 'keyed-untouched',
+      'no-removal', 'terminal-status', 'unique-key', 'write-once',
+    ]);
   });
 });
 

@@ -211,14 +211,14 @@ describe('guard init --claude', () => {
     const result = await ok(['--claude', '--scope', 'project'], project);
     const file = join(project, '.claude', 'settings.json');
     assert.match(result.stdout, /Claude Code will call/);
-    assert.deepEqual(preToolUse(file).map((group) => group.matcher), ['^(Write|Edit|MultiEdit)$', '^Bash$']);
+    assert.deepEqual(preToolUse(file).map((group) => group.matcher), ['^(Write|Edit|MultiEdit)$', '^Bash$', '^mcp__.*[Tt][Aa][Ss][Kk].*[Mm][Aa][Ss][Tt][Ee][Rr].*__']);
     assert.equal(existsSync(join(userHome, '.claude')), false);
     assert.ok(readText(file).endsWith('}\n'));
   });
 
   test('user scope goes to ~/.claude/settings.json', async () => {
     await ok(['--claude']);
-    assert.equal(preToolUse(join(userHome, '.claude', 'settings.json')).length, 2);
+    assert.equal(preToolUse(join(userHome, '.claude', 'settings.json')).length, 3);
   });
 });
 

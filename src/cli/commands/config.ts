@@ -3,7 +3,8 @@
 import { shellQuote } from '../../core/freeze.js';
 import { EXIT, GuardError } from '../../errors.js';
 import { adoptConfig, CONFIG_FILE, configState } from '../../profiles/adoption.js';
-import { isDroidMission, loadProfileFile } from '../../profiles/profile.js';
+import { loadProfileFile } from '../../profiles/profile.js';
+import { orchestratorAt } from '../../orchestrators/index.js';
 import { defineCommand, jsonOption, missionOption } from '../command.js';
 import { confirmHuman, humanOption } from '../human.js';
 import { resolveMissionDir } from '../mission.js';
@@ -29,8 +30,10 @@ export const configCommand = defineCommand({
       return state.kind === 'changed' || state.kind === 'unadopted' ? EXIT.checkFailed : EXIT.ok;
     }
     const before = configState(ctx.guardHome, dir).kind;
-    if (isDroidMission(dir) && (before === 'none' || before === 'unadopted')) {
-      throw new GuardError('USAGE', `${dir} is a droid mission (features.json or state.json): it is always judged with the built-in droid profile and never takes ${CONFIG_FILE} from the mission dir. To judge it otherwise, a human passes --config FILE (kept outside the mission) to guard watch / guard run.`);
+    const builtIn = orchestratorAt(dir);
+    if (builtIn !== undefined && (before === 'none' || before === 'unadopted')) {
+      const files = builtIn.markers.join(' or ');
+      throw new GuardError('USAGE', `${dir} is a ${builtIn.title} mission (${files}): it is always judged with the built-in ${builtIn.title} profile and never takes ${CONFIG_FILE} from the mission dir. To judge it otherwise, a human passes --config FILE (kept outside the mission) to guard watch / guard run.`);
     }
     await confirmHuman(ctx, values, `adopt ${dir}/${CONFIG_FILE} and the schemas it names as the rules the guard enforces on this mission?`);
     const adoption = adoptConfig(ctx.guardHome, dir, whoAmI(ctx), (staged) => void loadProfileFile(staged, `${dir}/${CONFIG_FILE}`));

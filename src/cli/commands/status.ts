@@ -2,7 +2,7 @@
 import { openIncidents } from '../../core/replay.js';
 import { EXIT } from '../../errors.js';
 import { defineCommand, jsonOption, missionOption } from '../command.js';
-import { profileFor, profileOptions, resolveMissionDir } from '../mission.js';
+import { missionDirFor, profileFor, profileOptions, resolveMissionDir } from '../mission.js';
 import { artifactHealth, summarizeMission } from '../mission-view.js';
 import { ttyProgress } from '../progress.js';
 import { issuesText } from '../render.js';
@@ -12,7 +12,8 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { GuardError } from '../../errors.js';
 import { droidMissionsRoot } from '../../install/targets.js';
-import { looksLikeMission } from '../../profiles/profile.js';
+import { looksLikeMission, orchestratorOf } from '../../profiles/profile.js';
+import { groupLines, readSummaryGroups } from '../summary-words.js';
 import type { Context } from '../command.js';
 import { missionFromArgs } from '../mission-arg.js';
 import { missionRows, missionTable } from '../missions-table.js';
@@ -26,7 +27,7 @@ function rootToList(ctx: Context, root: string | undefined, mission: string | un
     if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new GuardError('MISSION_NOT_FOUND', `the missions root ${dir} does not exist.`);
     return dir;
   }
-  if (mission !== undefined || positionals.length > 0 || (ctx.io.env.GUARD_MISSION ?? '') !== '' || looksLikeMission(ctx.io.cwd)) return undefined;
+  if (mission !== undefined || positionals.length > 0 || (ctx.io.env.GUARD_MISSION ?? '') !== '' || looksLikeMission(missionDirFor(ctx.io.cwd))) return undefined;
   const droidRoot = droidMissionsRoot({ home: ctx.home, cwd: ctx.io.cwd, env: ctx.io.env });
   return existsSync(droidRoot) ? droidRoot : undefined;
 }
@@ -74,6 +75,10 @@ export const statusCommand = defineCommand({
         ? `guard watch ${mission}`
         : 'nothing to do';
     const wayOut = frozen ? waysOut(mission, summaryArtifact(profile)?.path) : [];
+    const orchestrator = orchestratorOf(profile);
+    const words = await readSummaryGroups(orchestrator, view);
+    // While frozen, how the orchestrator is held, beyond the sentinel (Task Master: its tools are denied).
+    const held = frozen && orchestrator.pause.gate !== undefined ? `${orchestrator.title} is held: ${orchestrator.pause.summary} until guard ack` : undefined;
     if (values.json === true) {
       ctx.print.json({
         mission: view.paths.missionDir,
@@ -88,6 +93,7 @@ export const statusCommand = defineCommand({
         shapeWarnings: state.counts.get('shape-warning') ?? 0,
         next,
         wayOut,
+        ...(words === undefined ? {} : { orchestrator: orchestrator.name, groups: words.counts.map(({ group, total, statuses }) => ({ name: group, total, statuses })) }),
       });
       return frozen ? EXIT.frozen : EXIT.ok;
     }
@@ -97,7 +103,9 @@ export const statusCommand = defineCommand({
     ctx.print.out(`  guardian: ${view.guardian === undefined ? 'not running' : `pid ${view.guardian.pid} (${view.guardian.mode}) since ${view.guardian.since}`}`);
     ctx.print.out(`  journal: ${state.seq} entries${view.tornBytes > 0 ? c.yellow(`, ${view.tornBytes} torn bytes at the end (repaired on the next write)`) : ''}`);
     const shapeWarnings = state.counts.get('shape-warning') ?? 0;
-    if (shapeWarnings > 0) ctx.print.out(c.yellow(`  warnings: ${shapeWarnings} accepted version${shapeWarnings === 1 ? '' : 's'} deviate from the shape droid writes (its readers tolerate them): guard log --mission ${mission} --kind shape-warning`));
+    if (words !== undefined) ctx.print.out([`  ${orchestrator.title} ${words.path} (last good):`, ...groupLines(orchestrator, words).map((line) => `    ${line}`)].join('\n'));
+    if (held !== undefined) ctx.print.out(`  ${held}`);
+    if (shapeWarnings > 0) ctx.print.out(c.yellow(`  warnings: ${shapeWarnings} accepted version${shapeWarnings === 1 ? '' : 's'} deviate from the shape ${orchestrator.title} writes (its readers tolerate them): guard log --mission ${mission} --kind shape-warning`));
     if (incidents.length > 0) {
       ctx.print.out('  open incidents:');
       for (const incident of incidents) {

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { EXIT, exitCodeOf, GuardError } from '../../errors.js';
 import { droidMissionsRoot } from '../../install/targets.js';
 import { defineCommand, jsonOption } from '../command.js';
-import { droidRootOf, missionGuardOptions, profileFor, profileOptions, refuseNonMission, resolveMissionDir } from '../mission.js';
+import { droidRootOf, missionDirFor, missionGuardOptions, profileFor, profileOptions, refuseNonMission, resolveMissionDir } from '../mission.js';
 import { looksLikeMission, MISSION_MARKERS } from '../../profiles/profile.js';
 import { errorLine, startGuarding, waitForStopSignal } from '../guarding.js';
 import { incidentOptions, parseIncidentHook, parseRetryHeldMs } from '../incident-options.js';
@@ -19,7 +19,7 @@ export const watchCommand = defineCommand({
     const dirs = [...positionals, ...(values.mission ?? [])].map((dir) => resolve(ctx.io.cwd, dir));
     let root = values.root === undefined ? undefined : resolve(ctx.io.cwd, values.root);
     if (dirs.length === 0 && root === undefined) {
-      const here = ctx.io.env.GUARD_MISSION !== undefined && ctx.io.env.GUARD_MISSION !== '' ? ctx.io.env.GUARD_MISSION : looksLikeMission(ctx.io.cwd) ? ctx.io.cwd : undefined;
+      const here = ctx.io.env.GUARD_MISSION !== undefined && ctx.io.env.GUARD_MISSION !== '' ? ctx.io.env.GUARD_MISSION : looksLikeMission(missionDirFor(ctx.io.cwd)) ? ctx.io.cwd : undefined;
       if (here !== undefined) dirs.push(resolveMissionDir(ctx, here));
       else root = droidMissionsRoot({ home: ctx.home, cwd: ctx.io.cwd, env: ctx.io.env });
     }

@@ -1,8 +1,8 @@
 // Facts worth keeping from droid's evidence files (issue "durable truth" item 2): once journaled
 // they outlive the files, so a damaged progress log or handoff cannot erase completed work.
-import type { EvidenceFact } from './entries.js';
-import type { JsonLine } from './parse.js';
-import { isRecord } from './pointer.js';
+import type { EvidenceFact } from '../../core/entries.js';
+import type { JsonLine } from '../../core/parse.js';
+import { isRecord } from '../../core/pointer.js';
 
 const OUTCOMES = new Set(['success', 'partial', 'failure']);
 
@@ -15,7 +15,8 @@ export function droidEvidenceFacts(path: string, previous: unknown, doc: unknown
 }
 
 function progressFacts(previous: unknown, doc: unknown): EvidenceFact[] {
-  const lines = doc as JsonLine[];
+  // The parsed log (JSON Lines: one { line, value } per line); anything else yields nothing.
+  const lines = Array.isArray(doc) ? (doc as unknown[]).filter((entry): entry is JsonLine => isRecord(entry)) : [];
   const seen = Array.isArray(previous) ? previous.length : 0;
   const facts: EvidenceFact[] = [];
   for (const { line, value } of lines.slice(seen)) {
