@@ -412,7 +412,7 @@ export class Guardian {
       const since = Math.min(judged.since, heldSince ?? judged.since);
       const quietMs = readAt - (this.#lastHint.get(path) ?? 0);
       const clear = judged.clear !== undefined && judged.clear.events === events ? performance.now() - judged.clear.at : undefined;
-      const decision = decideCompletion({ complete: judged.complete, writers: () => probeWriters(this.#abs(path)), quietMs, seenMs: performance.now() - since, ...(clear === undefined ? {} : { clearMs: clear }) }, this.limits);
+      const decision = decideCompletion({ complete: judged.complete, empty: bytes === null || bytes.length === 0, writers: () => probeWriters(this.#abs(path)), quietMs, seenMs: performance.now() - since, ...(clear === undefined ? {} : { clearMs: clear }) }, this.limits);
       if (decision.kind === 'wait') {
         if (decision.why === 'writer') this.#held.set(path, since);
         if (decision.why === 'writer') delete judged.clear;

@@ -17,7 +17,13 @@
  *   between, finds nobody either. One probe is not enough for a version cut short: `open` with
  *   `O_TRUNC` empties the file before it installs the fd in the writer's table, so a writer
  *   preempted inside its `open` (seen under a load of 15-20 on 2 cores: a burst writer's empty
- *   version judged final) holds an empty file that no /proc probe can see yet.
+ *   version judged final) holds an empty file that no /proc probe can see yet. A debounce
+ *   covers a short preemption only; at a load of 10-17 one still slipped through. Only an EMPTY
+ *   version (or a missing file: a delete-and-create preempted between the two) can come from
+ *   that window, since any byte written means the fd is installed, so an empty or missing
+ *   version is confirmed over `emptyConfirmMs` (1 s), far beyond any scheduling delay, while a
+ *   torn non-empty version keeps the short confirmation. Emptying a file is not a finished bad
+ *   write: the 1 s costs nothing the latency target measures.
  * - Where open-for-writing cannot be read (not Linux), a version is final once the path has been
  *   quiet for `settleMs`.
  * The guardian then confirms that the bytes are still what is on disk before it acts.
@@ -33,13 +39,18 @@ export interface CompletionLimits {
   settleMs: number;
   /** How long a writer may hold a rejected version open before it counts as stuck. */
   stuckMs: number;
+  /** How long an empty or missing version must stay unheld and quiet (Linux; see above). */
+  emptyConfirmMs?: number;
 }
 
 export const DEFAULT_STUCK_MS = 10_000;
+export const DEFAULT_EMPTY_CONFIRM_MS = 1_000;
 
 /** What the guardian knows about a rejected version when it decides. */
 export interface VersionFacts {
   complete: boolean;
+  /** The version is zero bytes or no file at all: the only kind `open(O_TRUNC)` can hide. */
+  empty?: boolean;
   /** Asked only when the answer matters: a probe costs milliseconds. */
   writers: () => WriterProbe;
   /** Since the last watcher event for the path, measured at the read. */
@@ -76,7 +87,8 @@ export function decideCompletion(facts: VersionFacts, limits: CompletionLimits):
   }
   // Cut short and nobody seen: confirmed by a second probe a debounce later (see above).
   const clearMs = facts.clearMs ?? 0;
-  if (!facts.complete && clearMs < limits.debounceMs) return { kind: 'wait', recheckMs: limits.debounceMs - clearMs, why: 'confirm' };
+  const confirmMs = facts.empty === true ? Math.max(limits.debounceMs, limits.emptyConfirmMs ?? DEFAULT_EMPTY_CONFIRM_MS) : limits.debounceMs;
+  if (!facts.complete && clearMs < confirmMs) return { kind: 'wait', recheckMs: confirmMs - clearMs, why: 'confirm' };
   return { kind: 'final' };
 }
 

@@ -36,6 +36,16 @@ describe('decideCompletion', () => {
     assert.deepEqual(decideCompletion({ complete: true, writers: () => none, quietMs: 0, seenMs: 0 }, limits), { kind: 'final' });
   });
 
+  // The same hole, wider: a writer preempted inside `open(O_TRUNC)` for longer than a debounce
+  // (a load of 10-17 on 2 cores) leaves an EMPTY file nobody seems to hold. Only an empty or
+  // missing version can come from there; it needs a second clear second, a torn one does not.
+  test('an empty or missing version is confirmed over a second, a torn non-empty one over a debounce', () => {
+    assert.deepEqual(decideCompletion({ complete: false, empty: true, writers: () => none, quietMs: 200, seenMs: 200, clearMs: 60 }, limits), { kind: 'wait', recheckMs: 940, why: 'confirm' });
+    assert.deepEqual(decideCompletion({ complete: false, empty: true, writers: () => none, quietMs: 1100, seenMs: 1100, clearMs: 1000 }, limits), { kind: 'final' });
+    assert.deepEqual(decideCompletion({ complete: false, empty: false, writers: () => none, quietMs: 200, seenMs: 200, clearMs: 60 }, limits), { kind: 'final' });
+    assert.deepEqual(decideCompletion({ complete: false, empty: true, writers: () => none, quietMs: 200, seenMs: 200, clearMs: 60 }, { ...limits, emptyConfirmMs: 50 }), { kind: 'final' });
+  });
+
   test('any version a writer holds open waits, complete or not, re-probed soon', () => {
     for (const complete of [true, false]) {
       const decision = decideCompletion({ complete, writers: () => held, quietMs: 5000, seenMs: 2000 }, limits);
