@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import type { EntryBody, JournalEntry, WriteSource } from '../core/entries.js';
 import { judgeVersion, parseVersion, type ArtifactSpec, type JudgeContext, type Judgement, type LastGood } from '../core/judge.js';
 import { applyEntries, emptyState, evidenceOf, type MissionState } from '../core/replay.js';
-import { asMissionPath, type Digest } from '../core/types.js';
+import { asMissionPath, type Digest, type Issue } from '../core/types.js';
 import { GuardError } from '../errors.js';
 import { matchArtifact, orchestratorOf, type Profile } from '../profiles/profile.js';
 import { Journal, namingMission } from '../store/journal.js';
@@ -45,6 +45,8 @@ export class MissionStore {
   readonly #goodCache = new Map<string, GoodVersion>();
   readonly #specs = new Map<string, ArtifactSpec | undefined>();
   readonly #listeners: Array<(entries: JournalEntry[]) => void> = [];
+  /** Per path, the shape warnings last journaled (see #warnOnce). */
+  readonly #warned = new Map<string, string>();
   /** Journaled writes that may not have landed yet, by path (see write-recovery.ts). */
   readonly intents = new Map<string, WriteIntent>();
 
@@ -181,8 +183,24 @@ export class MissionStore {
     if (bytes !== null && digest !== null) this.#remember(path, spec, { digest, bytes: Buffer.from(bytes), doc: verdict.doc });
     const facts = bytes === null ? [] : orchestratorOf(this.profile).evidenceFacts(path, previous?.doc, verdict.doc);
     if (facts.length > 0) await this.append({ kind: 'evidence', path, facts });
-    if (verdict.warnings !== undefined) await this.append({ kind: 'shape-warning', path, digest, issues: verdict.warnings });
+    await this.#warnOnce(path, digest, verdict.warnings);
     return entry;
+  }
+
+  /**
+   * A deviation droid's readers tolerate is journaled when it appears or changes, not again for
+   * every version that still carries it (a log appended to a thousand times would repeat it a
+   * thousand times). Remembered per guard process: a restart journals a persisting one once.
+   */
+  async #warnOnce(path: string, digest: Digest | null, warnings: Issue[] | undefined): Promise<void> {
+    if (warnings === undefined) {
+      this.#warned.delete(path);
+      return;
+    }
+    const key = JSON.stringify(warnings.map((issue) => [issue.code, issue.pointer, issue.message]));
+    if (this.#warned.get(path) === key) return;
+    await this.append({ kind: 'shape-warning', path, digest, issues: warnings });
+    this.#warned.set(path, key);
   }
 
   // Snapshot a tracked file (no judging), size-capped by its spec.

@@ -76,9 +76,22 @@ describe("shapes droid's readers accept: accepted, a warning journaled, no freez
     assert.equal(readFileSync(at('features.json'), 'utf8'), featureText(shapes[4]![1] as Feature[]), 'the last version stays on disk');
     const status = await runGuard(box, ['status', '--mission', box.mission]);
     assert.equal(status.code, 0, status.stdout);
-    assert.match(status.stdout, /warnings: 5 accepted versions deviate from the shape droid writes .*guard log --mission \S+ --kind shape-warning/);
+    assert.match(status.stdout, /warnings: 5 deviations from the shape droid writes, in accepted versions .*guard log --mission \S+ --kind shape-warning/);
     const log = await runGuard(box, ['log', '--mission', box.mission, '--kind', 'shape-warning']);
     assert.match(log.stdout, /warning features\.json [0-9a-f]{12} accepted \(droid's readers tolerate it\): "f4-search": must be string/);
+  });
+
+  test('a deviation that persists over several versions is journaled once, and again only after a version without it', async () => {
+    guard = await startWatch(box);
+    const deviating = (n: number) => withFeature(features, 'f4-search', { milestone: true as unknown as string, description: `search ${n}` });
+    for (const next of [deviating(1), deviating(2), deviating(3), features, deviating(4)]) {
+      const text = featureText(next as Feature[]);
+      await droidWrite(at('features.json'), text);
+      await until(() => acceptedDigest(box, 'features.json', text), 'accepted');
+    }
+    const warnings = await until(() => (warningsFor('features.json').length >= 2 ? warningsFor('features.json') : undefined), 'the warning after the clean version');
+    assert.ok(notFrozen());
+    assert.equal(warnings.length, 2, 'once for versions 1-3, once more after the clean version');
   });
 
   test('validation-state status "blocked" and a BOM; a handoff with a free-form successState and a BOM', async () => {

@@ -105,7 +105,7 @@ export const statusCommand = defineCommand({
     const shapeWarnings = state.counts.get('shape-warning') ?? 0;
     if (words !== undefined) ctx.print.out([`  ${orchestrator.title} ${words.path} (last good):`, ...groupLines(orchestrator, words).map((line) => `    ${line}`)].join('\n'));
     if (held !== undefined) ctx.print.out(`  ${held}`);
-    if (shapeWarnings > 0) ctx.print.out(c.yellow(`  warnings: ${shapeWarnings} accepted version${shapeWarnings === 1 ? '' : 's'} deviate from the shape ${orchestrator.title} writes (its readers tolerate them): guard log --mission ${mission} --kind shape-warning`));
+    if (shapeWarnings > 0) ctx.print.out(c.yellow(`  warnings: ${shapeWarnings} deviation${shapeWarnings === 1 ? '' : 's'} from the shape ${orchestrator.title} writes, in accepted versions (its readers tolerate them): guard log --mission ${mission} --kind shape-warning`));
     if (incidents.length > 0) {
       ctx.print.out('  open incidents:');
       for (const incident of incidents) {
