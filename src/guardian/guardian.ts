@@ -27,6 +27,7 @@ import type { Profile } from '../profiles/profile.js';
 import { readFileIdentity, readFileVersion, sameVersion, type FileIdentity } from '../store/file-bytes.js';
 import { acquireGuardianLock, type GuardianLock } from '../store/guardian-lock.js';
 import { removeOrphanTemps } from '../store/orphan-temps.js';
+import { symlinkedDir } from '../store/contained.js';
 import { SENTINEL } from '../store/paths.js';
 import { decideCompletion, isComplete, type CompletionLimits } from '../watch/completion.js';
 import { watchMission, type MissionWatcher } from '../watch/mission-watcher.js';
@@ -209,7 +210,7 @@ export class Guardian {
     if (this.#stopped || this.#failed) return;
     // Only artifacts and the sentinel: a log the agent keeps appending to must not keep the
     // guardian busy (the baseline waits until nothing is pending).
-    if (path !== SENTINEL && this.store.specOf(path) === undefined) return;
+    if (path !== SENTINEL && this.store.specOf(path) === undefined) return this.#linkCheck(path);
     this.#lastHint.set(path, performance.now());
     this.#events.set(path, (this.#events.get(path) ?? 0) + 1);
     if (this.#held.has(path)) return; // its writer is still at work: the re-probe timer looks
@@ -295,7 +296,7 @@ export class Guardian {
   #fault(error: unknown, path: string | undefined): void {
     if (this.#stopped) return;
     const fault = path === undefined ? undefined : missionFault(error, this.missionDir);
-    if (path !== undefined && fault !== undefined) return this.#reactions.fault(path, fault.code, fault.detail);
+    if (path !== undefined && fault !== undefined) return this.#reactions.fault(fault.path ?? path, fault.code, fault.detail);
     // Once: the sentinel it writes raises an event, and every check now fails the same way.
     if (this.#failed) return;
     this.#failed = true;
@@ -305,6 +306,12 @@ export class Guardian {
 
   #abs(path: string): string {
     return join(this.missionDir, path);
+  }
+
+  // A symlinked directory is a mission fault: artifacts written behind it are never seen (contained.ts).
+  #linkCheck(path: string): void {
+    const escape = symlinkedDir(this.#abs(path));
+    if (escape !== undefined) this.#fault(escape, path);
   }
 
   async #check(path: string): Promise<void> {
@@ -322,7 +329,7 @@ export class Guardian {
     // not shorten or stretch it).
     const readAt = performance.now();
     const events = this.#events.get(path) ?? 0;
-    const version = readFileVersion(this.#abs(path));
+    const version = readFileVersion(this.#abs(path), spec.maxBytes + 1); // an oversized version: only its prefix
     this.#reactions.cleared(path); // it could be read: a fault of it from now on is a new one
     const bytes = version?.bytes ?? null;
     const digest = bytes === null ? null : digestOf(bytes);

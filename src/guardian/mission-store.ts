@@ -1,6 +1,5 @@
 // One mission's guard state opened for use: paths, snapshot objects, the journal and its replayed
 // state, and the last good versions. The guardian and every command that writes share it.
-import { mkdir } from 'node:fs/promises';
 import { droidEvidenceFacts } from '../core/droid-evidence.js';
 import type { EntryBody, JournalEntry, WriteSource } from '../core/entries.js';
 import { judgeVersion, parseVersion, type ArtifactSpec, type JudgeContext, type Judgement, type LastGood } from '../core/judge.js';
@@ -10,7 +9,7 @@ import { GuardError } from '../errors.js';
 import { matchArtifact, type Profile } from '../profiles/profile.js';
 import { Journal, namingMission } from '../store/journal.js';
 import { ObjectStore } from '../store/objects.js';
-import { missionStatePaths, type MissionStatePaths } from '../store/paths.js';
+import { missionStatePaths, securePrivateDirs, type MissionStatePaths } from '../store/paths.js';
 import { recoverInterruptedWrites, trackIntents, type WriteIntent } from './write-recovery.js';
 
 /** A last good version with its name. */
@@ -69,7 +68,7 @@ export class MissionStore {
     } catch {
       throw new GuardError('MISSION_NOT_FOUND', `mission dir ${missionDir} does not exist`);
     }
-    await mkdir(paths.dir, { recursive: true });
+    securePrivateDirs(guardHome, paths);
     const store = new MissionStore(paths, profile, now);
     await namingMission(paths.missionDir, store.journal.open());
     await recoverInterruptedWrites(store);

@@ -12,6 +12,7 @@ import type { WriteSource } from '../core/entries.js';
 import { endsWithGuardPause, pausedLogLine, pausedStateText } from '../core/freeze.js';
 import type { ArtifactSpec } from '../core/judge.js';
 import { digestOf, type Digest } from '../core/types.js';
+import { isEscape } from '../store/contained.js';
 import { readBytesOrNull } from '../store/file-bytes.js';
 import { probeWriters } from '../watch/open-writers.js';
 import { appendIfSize, compareAndSwap } from './file-io.js';
@@ -29,7 +30,7 @@ export async function pauseScheduler(host: ReactionHost, incident: number): Prom
   const reason = store.state.freeze.kind === 'frozen' ? store.state.freeze.reason : 'mission frozen';
   const now = host.now();
   const done: string[] = [];
-  if (await pauseWrite(host, 'state.json', (doc) => pausedStateText(doc, now), (good, bytes) => compareAndSwap(abs('state.json'), good.digest, bytes, { free: () => probeWriters(abs('state.json')).kind !== 'held' }))) {
+  if (await unlessEscaped(host, 'state.json', () => pauseWrite(host, 'state.json', (doc) => pausedStateText(doc, now), (good, bytes) => compareAndSwap(abs('state.json'), good.digest, bytes, { free: () => probeWriters(abs('state.json')).kind !== 'held', ...capOf(store, 'state.json') })))) {
     done.push('state.json set to paused');
   }
   // One line per pause: none when the log already ends with ours (a restart while frozen), one
@@ -39,10 +40,22 @@ export async function pauseScheduler(host: ReactionHost, incident: number): Prom
     if (endsWithGuardPause(text)) return undefined;
     return `${text}${text.length > 0 && !text.endsWith('\n') ? '\n' : ''}${pausedLogLine(reason, now)}`;
   };
-  if (await pauseWrite(host, 'progress_log.jsonl', line, (good, bytes) => appendIfSize(abs('progress_log.jsonl'), good.bytes.length, bytes.subarray(good.bytes.length)).then((swapped) => ({ swapped, found: null })))) {
+  if (await unlessEscaped(host, 'progress_log.jsonl', () => pauseWrite(host, 'progress_log.jsonl', line, (good, bytes) => appendIfSize(abs('progress_log.jsonl'), good.bytes.length, bytes.subarray(good.bytes.length)).then((swapped) => ({ swapped, found: null }))))) {
     done.push('mission_paused appended to progress_log.jsonl');
   }
   if (done.length > 0) await store.append({ kind: 'scheduler-paused', incident, how: done.join('; ') });
+}
+
+// A symlink where the file should be (or a swapped mission dir): that write is not made, the
+// fault goes to the guardian (an incident, or a stop for a swap), and the other pause write goes on.
+async function unlessEscaped(host: ReactionHost, path: string, write: () => Promise<boolean>): Promise<boolean> {
+  try {
+    return await write();
+  } catch (error) {
+    if (!isEscape(error)) throw error;
+    host.fault(error, path);
+    return false;
+  }
 }
 
 // One of the guard's own writes, in the path's queue: over exactly last good, judged and
@@ -57,7 +70,7 @@ async function pauseWrite(host: ReactionHost, path: string, make: (doc: unknown,
     const outcome = await host.inQueue(path, async (): Promise<'done' | 'unchanged' | 'again' | 'none'> => {
       const good = await store.lastGood(path, spec);
       if (good === undefined) return 'none';
-      const onDisk = readBytesOrNull(abs(path));
+      const onDisk = readBytesOrNull(abs(path), spec.maxBytes + 1);
       if (onDisk === null) return 'none';
       if (digestOf(onDisk) !== good.digest) {
         await host.check(path); // droid wrote meanwhile: judge its version first
@@ -68,7 +81,7 @@ async function pauseWrite(host: ReactionHost, path: string, make: (doc: unknown,
       const bytes = Buffer.from(text);
       if (!(await journalOwn(store, path, spec, bytes, 'freeze'))) return 'again';
       const landed = await land(good, bytes);
-      const after = readBytesOrNull(abs(path));
+      const after = readBytesOrNull(abs(path), spec.maxBytes + 1);
       if (landed.swapped && after !== null && after.equals(bytes)) return 'done';
       // Ours did not land, or droid's landed beside it: last good is again the version droid
       // wrote over, and whatever is on disk now is judged against that.
@@ -80,6 +93,12 @@ async function pauseWrite(host: ReactionHost, path: string, make: (doc: unknown,
     if (outcome !== 'again') return false;
   }
   return false;
+}
+
+// The read cap of an artifact's versions (see readFileVersion), as a compareAndSwap option.
+function capOf(store: MissionStore, path: string): { cap?: number } {
+  const spec = store.specOf(path);
+  return spec === undefined ? {} : { cap: spec.maxBytes + 1 };
 }
 
 // Journal one of the guard's own versions as accepted, before it lands.

@@ -191,10 +191,11 @@ export class Reactions {
       return;
     }
     const good = await store.lastGood(path, spec);
+    const cap = spec.maxBytes + 1; // the rejected version was read with it (guardian.ts)
     const salvage = salvageLog(spec, good, bytes);
     const kept = salvage !== undefined && good !== undefined && salvage.kept.length > good.bytes.length ? Buffer.from(salvage.kept) : (await this.#approvedSince(path, spec, rejected));
     if (kept !== undefined && (await journalOwn(store, path, spec, kept, 'restore'))) {
-      const result = await this.#untilFree(path, (free) => compareAndSwap(this.#abs(path), rejected, kept, { free }));
+      const result = await this.#untilFree(path, (free) => compareAndSwap(this.#abs(path), rejected, kept, { free, cap }));
       if (result.swapped) return void (await store.append({ kind: 'restored', path, incident, digest: digestOf(kept), replaced: rejected }));
       await unjournalOwn(store, path, spec, good);
       return this.#skipped(path, incident, result);
@@ -202,7 +203,7 @@ export class Reactions {
     const target = good?.bytes ?? null;
     const truncates = target !== null && bytes !== null && rejected !== null && salvage !== undefined;
     const result = await this.#untilFree(path, (free) =>
-      truncates ? Promise.resolve(truncateIfExactly(this.#abs(path), rejected, target.length, free)) : compareAndSwap(this.#abs(path), rejected, target, { free }),
+      truncates ? Promise.resolve(truncateIfExactly(this.#abs(path), rejected, target.length, free, cap)) : compareAndSwap(this.#abs(path), rejected, target, { free, cap }),
     );
     if (!result.swapped) return this.#skipped(path, incident, result);
     this.#rejectedOnDisk.delete(path);
@@ -274,7 +275,7 @@ export class Reactions {
     const state = store.state;
     for (const incident of state.incidents.values()) {
       if (incident.outcome !== 'pending') continue;
-      const onDisk = readBytesOrNull(this.#abs(incident.path));
+      const onDisk = readBytesOrNull(this.#abs(incident.path), capOf(store.specOf(incident.path)));
       const digest = onDisk === null ? null : digestOf(onDisk);
       const lastGood = state.artifacts.get(incident.path)?.lastGood;
       if (digest === lastGood) {
@@ -292,6 +293,11 @@ export class Reactions {
   #abs(path: string): string {
     return join(this.#store.paths.missionDir, path);
   }
+}
+
+// The read cap of an artifact's versions (see readFileVersion): they are named by what it reads.
+function capOf(spec: ArtifactSpec | undefined): number | undefined {
+  return spec === undefined ? undefined : spec.maxBytes + 1;
 }
 
 function stuckIssue(stuck: Stuck): Issue {

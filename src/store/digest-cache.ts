@@ -81,7 +81,7 @@ export class DigestCache {
   async save(): Promise<void> {
     if (!this.#changed && this.#seen.size === this.#entries.size) return;
     const text = JSON.stringify({ v: 1, entries: [...this.#seen] });
-    await writeFileAtomic(this.#file, Buffer.from(text), { durable: false }).catch(() => undefined);
+    await writeFileAtomic(this.#file, Buffer.from(text), { durable: false, mode: 0o600 }).catch(() => undefined);
   }
 }
 

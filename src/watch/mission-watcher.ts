@@ -36,6 +36,7 @@ export function watchMission(dir: string, onHint: (path: string) => void, onErro
     ignoreInitial: true,
     persistent: true,
     depth: MAX_DEPTH,
+    followSymlinks: false, // a symlink is reported as itself, never walked: `library -> /` must not watch the disk
     ignored: (path: string) => isTempSibling(path),
   });
   const report = (absolute: string) => {
