@@ -4,8 +4,9 @@ import { droidEvidenceFacts } from '../core/droid-evidence.js';
 import type { EntryBody, JournalEntry, WriteSource } from '../core/entries.js';
 import { judgeVersion, parseVersion, type ArtifactSpec, type JudgeContext, type Judgement, type LastGood } from '../core/judge.js';
 import { applyEntries, emptyState, evidenceOf, type MissionState } from '../core/replay.js';
-import { asMissionPath, type Digest } from '../core/types.js';
-import { GuardError } from '../errors.js';
+import { asMissionPath, digestOf, type Digest } from '../core/types.js';
+import { errnoOf, GuardError, isGuardError, reportableError } from '../errors.js';
+import { planQuarantine, quarantinedBytes } from '../store/quarantine.js';
 import { matchArtifact, type Profile } from '../profiles/profile.js';
 import { Journal, namingMission } from '../store/journal.js';
 import { ObjectStore } from '../store/objects.js';
@@ -47,6 +48,8 @@ export class MissionStore {
   readonly #listeners: Array<(entries: JournalEntry[]) => void> = [];
   /** Journaled writes that may not have landed yet, by path (see write-recovery.ts). */
   readonly intents = new Map<string, WriteIntent>();
+  /** Bytes this mission's quarantine holds, counted from the journal (store/quarantine.ts). */
+  #quarantined = 0;
 
   private constructor(paths: MissionStatePaths, profile: Profile, now: () => Date) {
     this.paths = paths;
@@ -56,6 +59,7 @@ export class MissionStore {
     this.journal.onEntries((entries) => {
       applyEntries(this.state, entries);
       trackIntents(this.intents, entries);
+      for (const entry of entries) if (entry.kind === 'write-rejected') this.#quarantined += quarantinedBytes(entry.size, this.specOf(entry.path)?.maxBytes ?? entry.size);
       for (const listener of this.#listeners) listener(entries);
     });
   }
@@ -180,10 +184,30 @@ export class MissionStore {
     await this.recordAccepted(path, spec, bytes, { kind: 'accepted', doc: undefined, transitions: [], reopened: [] }, previous, 'watcher');
   }
 
-  // Store rejected bytes in quarantine and journal the rejection; returns the incident id.
+  /**
+   * Store rejected bytes in quarantine (bounded: store/quarantine.ts) and journal the rejection;
+   * returns the incident id. A quarantine the guard home refuses (read-only, disk full) does not
+   * stop the reaction: the rejection is journaled without its bytes, the failure beside it as an
+   * incident note, and the version is still restored from last good and the mission frozen.
+   */
   async recordRejected(path: string, spec: ArtifactSpec, bytes: Uint8Array | null, issues: Extract<Judgement, { kind: 'rejected' }>['issues'], previous: GoodVersion | undefined, by: WriteSource): Promise<number> {
-    const digest = bytes === null ? null : await this.objects.put(bytes, previous);
+    const digest = bytes === null ? null : digestOf(bytes);
+    const notes: Array<{ code: string; detail: string }> = [];
+    if (bytes !== null && digest !== null) {
+      const plan = planQuarantine(bytes, digest, spec.maxBytes, this.#quarantined);
+      if (plan.cut !== undefined) notes.push({ code: plan.cut.code, detail: plan.cut.why });
+      if (plan.keep !== null) {
+        try {
+          await this.objects.put(plan.keep, plan.keep.length === bytes.length ? previous : undefined);
+        } catch (error) {
+          const io = reportableError(error);
+          if (io === undefined || isGuardError(error)) throw error;
+          notes.push({ code: errnoOf(error) ?? 'EIO', detail: `the rejected version could not be kept in quarantine (${io.message}); it is still rejected, restored and the mission frozen, but its bytes are lost` });
+        }
+      }
+    }
     const entry = await this.append({ kind: 'write-rejected', path, digest, size: bytes?.length ?? 0, role: spec.role, by, issues });
+    for (const note of notes) await this.append({ kind: 'mission-fault', path, code: note.code, detail: note.detail });
     return entry.seq;
   }
 

@@ -12,6 +12,7 @@ import type { WriteSource } from '../core/entries.js';
 import { endsWithGuardPause, pausedLogLine, pausedStateText } from '../core/freeze.js';
 import type { ArtifactSpec } from '../core/judge.js';
 import { digestOf, type Digest } from '../core/types.js';
+import { isGuardError, reportableError } from '../errors.js';
 import { isEscape } from '../store/contained.js';
 import { readBytesOrNull } from '../store/file-bytes.js';
 import { probeWriters } from '../watch/open-writers.js';
@@ -102,9 +103,17 @@ function capOf(store: MissionStore, path: string): { cap?: number } {
 }
 
 // Journal one of the guard's own versions as accepted, before it lands.
+// False when it cannot be journaled: not accepted, its basis changed, or its snapshot refused by a
+// guard home that cannot be written (the caller then falls back on last good, or skips the write).
 export async function journalOwn(store: MissionStore, path: string, spec: ArtifactSpec, bytes: Buffer, by: WriteSource): Promise<boolean> {
   const { verdict, previous, basis } = await store.judge(path, spec, bytes);
   if (verdict.kind !== 'accepted') return false;
+  try {
+    await store.objects.put(bytes, previous); // first: a store that refuses it stops here, journaling nothing
+  } catch (error) {
+    if (isGuardError(error) || reportableError(error) === undefined) throw error;
+    return false;
+  }
   return (await store.recordAccepted(path, spec, bytes, verdict, previous, by, { basis })) !== null;
 }
 

@@ -26,7 +26,10 @@ import { probeWriters } from '../watch/open-writers.js';
 import { readBytesOrNull } from '../store/file-bytes.js';
 import { compareAndSwap, truncateIfExactly, type SwapResult } from './file-io.js';
 import type { MissionStore } from './mission-store.js';
+import { isEscape } from '../store/contained.js';
+import { missionFault } from './faults.js';
 import { journalOwn, pauseScheduler, unjournalOwn } from './pause.js';
+import { writeSentinelNoFollow } from './sentinel-write.js';
 
 /** A writer that kept a rejected version open past the bound. */
 export type Stuck = { pid: number; heldMs: number };
@@ -163,7 +166,30 @@ export class Reactions {
     return done;
   }
 
-  async #reject({ path, spec, bytes, digest, issues, pending, stuck }: Rejection): Promise<void> {
+  async #reject(rejection: Rejection): Promise<void> {
+    try {
+      await this.#rejectJournaled(rejection);
+    } catch (error) {
+      // The guard's own state failed midway (journal or guard home unwritable, disk full): the bad
+      // version still goes, unjournaled, over exactly its bytes, under the sentinel. The error then
+      // stops this guardian (failClosed); the next start finds last good on disk.
+      if (missionFault(error, this.#store.paths.missionDir) === undefined && !isEscape(error)) await this.#restoreUnjournaled(rejection).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async #restoreUnjournaled({ path, spec, digest, issues }: Rejection): Promise<void> {
+    const store = this.#store;
+    const good = store.state.artifacts.get(path) === undefined ? undefined : await store.lastGood(path, spec);
+    if (good === undefined && spec.role !== 'finalization') return;
+    if (spec.role === 'scheduling' || spec.role === 'evidence') {
+      const frozen = store.state.freeze.kind === 'frozen' ? (store.state.freeze as Frozen) : { kind: 'frozen' as const, since: this.#host.now().toISOString(), incident: 0, path, reason: summarize(path, issues) };
+      if (!writeSentinelNoFollow(store.paths.missionDir, SENTINEL, Buffer.from(sentinelText(frozen, store.paths.missionDir)))) return; // never restore unfrozen
+    }
+    await this.#host.inQueue(path, () => this.#untilFree(path, (free) => compareAndSwap(this.#abs(path), digest, good?.bytes ?? null, { free, cap: spec.maxBytes + 1 })));
+  }
+
+  async #rejectJournaled({ path, spec, bytes, digest, issues, pending, stuck }: Rejection): Promise<void> {
     const store = this.#store;
     const previous = await store.lastGood(path, spec);
     const reasons = stuck === undefined ? issues : [stuckIssue(stuck), ...issues];
