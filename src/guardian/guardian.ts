@@ -24,7 +24,7 @@ import { salvageLog } from '../core/salvage.js';
 import { digestOf, type Digest, type Issue } from '../core/types.js';
 import { GuardError } from '../errors.js';
 import type { Profile } from '../profiles/profile.js';
-import { readFileIdentity, readFileVersion, sameVersion, type FileIdentity } from '../store/file-bytes.js';
+import { readFileIdentity, readFileVersion, sameVersion, type FileIdentity, readCapOf } from '../store/file-bytes.js';
 import { acquireGuardianLock, type GuardianLock } from '../store/guardian-lock.js';
 import { removeOrphanTemps } from '../store/orphan-temps.js';
 import { symlinkedDir } from '../store/contained.js';
@@ -133,6 +133,7 @@ export class Guardian {
       idle: () => this.#settled(),
       hooks: options.hooks,
       fault: (error, path) => this.#fault(error, path),
+      stopping: () => this.#stopped,
     });
   }
 
@@ -329,7 +330,7 @@ export class Guardian {
     // not shorten or stretch it).
     const readAt = performance.now();
     const events = this.#events.get(path) ?? 0;
-    const version = readFileVersion(this.#abs(path), spec.maxBytes + 1); // an oversized version: only its prefix
+    const version = readFileVersion(this.#abs(path), readCapOf(spec)); // an oversized version: only its prefix
     this.#reactions.cleared(path); // it could be read: a fault of it from now on is a new one
     const bytes = version?.bytes ?? null;
     const digest = bytes === null ? null : digestOf(bytes);

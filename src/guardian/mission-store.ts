@@ -6,6 +6,7 @@ import { judgeVersion, parseVersion, type ArtifactSpec, type JudgeContext, type 
 import { applyEntries, emptyState, evidenceOf, type MissionState } from '../core/replay.js';
 import { asMissionPath, digestOf, type Digest } from '../core/types.js';
 import { errnoOf, GuardError, isGuardError, reportableError } from '../errors.js';
+import { fullSizeOf } from '../store/file-bytes.js';
 import { planQuarantine, quarantinedBytes } from '../store/quarantine.js';
 import { matchArtifact, type Profile } from '../profiles/profile.js';
 import { Journal, namingMission } from '../store/journal.js';
@@ -126,7 +127,7 @@ export class MissionStore {
   async judge(path: string, spec: ArtifactSpec, bytes: Uint8Array | null): Promise<Judged> {
     const basis = this.basisOf(path, spec);
     const previous = await this.lastGood(path, spec);
-    return { verdict: judgeVersion(spec, previous, bytes, this.contextFor(spec)), previous, basis };
+    return { verdict: withFullSize(judgeVersion(spec, previous, bytes, this.contextFor(spec)), bytes), previous, basis };
   }
 
   /**
@@ -194,7 +195,7 @@ export class MissionStore {
     const digest = bytes === null ? null : digestOf(bytes);
     const notes: Array<{ code: string; detail: string }> = [];
     if (bytes !== null && digest !== null) {
-      const plan = planQuarantine(bytes, digest, spec.maxBytes, this.#quarantined);
+      const plan = planQuarantine(bytes, digest, spec.maxBytes, this.#quarantined, fullSizeOf(bytes));
       if (plan.cut !== undefined) notes.push({ code: plan.cut.code, detail: plan.cut.why });
       if (plan.keep !== null) {
         try {
@@ -206,7 +207,7 @@ export class MissionStore {
         }
       }
     }
-    const entry = await this.append({ kind: 'write-rejected', path, digest, size: bytes?.length ?? 0, role: spec.role, by, issues });
+    const entry = await this.append({ kind: 'write-rejected', path, digest, size: bytes === null ? 0 : fullSizeOf(bytes), role: spec.role, by, issues });
     for (const note of notes) await this.append({ kind: 'mission-fault', path, code: note.code, detail: note.detail });
     return entry.seq;
   }
@@ -223,4 +224,13 @@ export class MissionStore {
     }
     return undefined;
   }
+}
+
+// A version read only in part (over its size limit: store/file-bytes.ts) is judged on that prefix,
+// which is over the limit too; its size issue names the size of the whole file.
+function withFullSize(verdict: Judgement, bytes: Uint8Array | null): Judgement {
+  const full = bytes === null ? 0 : fullSizeOf(bytes);
+  if (bytes === null || full === bytes.length || verdict.kind !== 'rejected') return verdict;
+  const issues = verdict.issues.map((issue) => (issue.code === 'too-large' ? { ...issue, message: `${issue.message.replace(`file is ${bytes.length} bytes`, `file is ${full} bytes`)}; only its first ${bytes.length} bytes were read` } : issue));
+  return { ...verdict, issues };
 }

@@ -14,7 +14,7 @@ import type { ArtifactSpec } from '../core/judge.js';
 import { digestOf, type Digest } from '../core/types.js';
 import { isGuardError, reportableError } from '../errors.js';
 import { isEscape } from '../store/contained.js';
-import { readBytesOrNull } from '../store/file-bytes.js';
+import { readBytesOrNull, readCapOf } from '../store/file-bytes.js';
 import { probeWriters } from '../watch/open-writers.js';
 import { appendIfSize, compareAndSwap } from './file-io.js';
 import type { MissionStore } from './mission-store.js';
@@ -71,7 +71,7 @@ async function pauseWrite(host: ReactionHost, path: string, make: (doc: unknown,
     const outcome = await host.inQueue(path, async (): Promise<'done' | 'unchanged' | 'again' | 'none'> => {
       const good = await store.lastGood(path, spec);
       if (good === undefined) return 'none';
-      const onDisk = readBytesOrNull(abs(path), spec.maxBytes + 1);
+      const onDisk = readBytesOrNull(abs(path), readCapOf(spec));
       if (onDisk === null) return 'none';
       if (digestOf(onDisk) !== good.digest) {
         await host.check(path); // droid wrote meanwhile: judge its version first
@@ -82,7 +82,7 @@ async function pauseWrite(host: ReactionHost, path: string, make: (doc: unknown,
       const bytes = Buffer.from(text);
       if (!(await journalOwn(store, path, spec, bytes, 'freeze'))) return 'again';
       const landed = await land(good, bytes);
-      const after = readBytesOrNull(abs(path), spec.maxBytes + 1);
+      const after = readBytesOrNull(abs(path), readCapOf(spec));
       if (landed.swapped && after !== null && after.equals(bytes)) return 'done';
       // Ours did not land, or droid's landed beside it: last good is again the version droid
       // wrote over, and whatever is on disk now is judged against that.
@@ -99,7 +99,7 @@ async function pauseWrite(host: ReactionHost, path: string, make: (doc: unknown,
 // The read cap of an artifact's versions (see readFileVersion), as a compareAndSwap option.
 function capOf(store: MissionStore, path: string): { cap?: number } {
   const spec = store.specOf(path);
-  return spec === undefined ? {} : { cap: spec.maxBytes + 1 };
+  return spec === undefined ? {} : { cap: readCapOf(spec) };
 }
 
 // Journal one of the guard's own versions as accepted, before it lands.

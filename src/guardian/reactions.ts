@@ -23,7 +23,7 @@ import { digestOf, type Digest, type Issue } from '../core/types.js';
 import { SENTINEL } from '../store/paths.js';
 import type { CompletionLimits } from '../watch/completion.js';
 import { probeWriters } from '../watch/open-writers.js';
-import { readBytesOrNull } from '../store/file-bytes.js';
+import { readBytesOrNull, readCapOf } from '../store/file-bytes.js';
 import { compareAndSwap, truncateIfExactly, type SwapResult } from './file-io.js';
 import type { MissionStore } from './mission-store.js';
 import { isEscape } from '../store/contained.js';
@@ -62,6 +62,8 @@ export interface ReactionHost {
   hooks: boolean;
   /** A reaction failed: the guardian decides whether it is the mission's fault or its own. */
   fault: (error: unknown, path: string | undefined) => void;
+  /** The guardian is stopping (SIGTERM): a reaction waiting on a writer gives up at once. */
+  stopping: () => boolean;
 }
 
 export class Reactions {
@@ -170,6 +172,7 @@ export class Reactions {
     try {
       await this.#rejectJournaled(rejection);
     } catch (error) {
+      if (error instanceof StopInterrupt) throw error; // finished from the journal on the next start, like a crash
       // The guard's own state failed midway (journal or guard home unwritable, disk full): the bad
       // version still goes, unjournaled, over exactly its bytes, under the sentinel. The error then
       // stops this guardian (failClosed); the next start finds last good on disk.
@@ -186,7 +189,7 @@ export class Reactions {
       const frozen = store.state.freeze.kind === 'frozen' ? (store.state.freeze as Frozen) : { kind: 'frozen' as const, since: this.#host.now().toISOString(), incident: 0, path, reason: summarize(path, issues) };
       if (!writeSentinelNoFollow(store.paths.missionDir, SENTINEL, Buffer.from(sentinelText(frozen, store.paths.missionDir)))) return; // never restore unfrozen
     }
-    await this.#host.inQueue(path, () => this.#untilFree(path, (free) => compareAndSwap(this.#abs(path), digest, good?.bytes ?? null, { free, cap: spec.maxBytes + 1 })));
+    await this.#host.inQueue(path, () => this.#untilFree(path, (free) => compareAndSwap(this.#abs(path), digest, good?.bytes ?? null, { free, cap: readCapOf(spec) })));
   }
 
   async #rejectJournaled({ path, spec, bytes, digest, issues, pending, stuck }: Rejection): Promise<void> {
@@ -217,7 +220,7 @@ export class Reactions {
       return;
     }
     const good = await store.lastGood(path, spec);
-    const cap = spec.maxBytes + 1; // the rejected version was read with it (guardian.ts)
+    const cap = readCapOf(spec); // the rejected version was read with it (guardian.ts)
     const salvage = salvageLog(spec, good, bytes);
     const kept = salvage !== undefined && good !== undefined && salvage.kept.length > good.bytes.length ? Buffer.from(salvage.kept) : (await this.#approvedSince(path, spec, rejected));
     if (kept !== undefined && (await journalOwn(store, path, spec, kept, 'restore'))) {
@@ -263,6 +266,7 @@ export class Reactions {
     const began = performance.now();
     const free = () => performance.now() - began >= this.#host.limits.stuckMs || probeWriters(this.#abs(path)).kind !== 'held';
     for (let waited = 1; ; waited = Math.min(waited * 2, 50)) {
+      if (this.#host.stopping()) throw new StopInterrupt(path);
       const result = await swap(free);
       if (result.swapped || result.busy !== true) return result;
       await new Promise((resolve) => setTimeout(resolve, waited));
@@ -323,7 +327,18 @@ export class Reactions {
 
 // The read cap of an artifact's versions (see readFileVersion): they are named by what it reads.
 function capOf(spec: ArtifactSpec | undefined): number | undefined {
-  return spec === undefined ? undefined : spec.maxBytes + 1;
+  return spec === undefined ? undefined : readCapOf(spec);
+}
+
+/**
+ * A stop (SIGTERM) while a restore waits for a writer: the reaction ends where it is, as a crash
+ * would end it, with each step so far journaled; the next start finishes it (recover()). A stop
+ * must not wait out a writer: it takes milliseconds, not `stuckMs`.
+ */
+class StopInterrupt extends Error {
+  constructor(path: string) {
+    super(`stopped while the restore of ${path} waited for its writer; the next start finishes it`);
+  }
 }
 
 function stuckIssue(stuck: Stuck): Issue {

@@ -7,6 +7,23 @@ import { openContained } from './contained.js';
 /** Larger files are read only this far: enough to reject them by size and quarantine a prefix. */
 export const READ_CAP_BYTES = 512 * 1024 * 1024;
 
+/**
+ * How far the versions of an artifact are read (readFileVersion): one byte past its size limit,
+ * so a version over it is rejected from that prefix. Not for an append-only log, whose limit is
+ * on each append (the whole log grows past it legitimately).
+ */
+export function readCapOf(spec: { maxBytes: number; format?: string }): number {
+  return spec.format === 'jsonl' ? READ_CAP_BYTES : Math.min(spec.maxBytes + 1, READ_CAP_BYTES);
+}
+
+/** The size of the file a capped read came from (only the prefix is in memory). */
+const fullSizes = new WeakMap<Uint8Array, number>();
+
+// The size of the version `bytes` were read from: larger than `bytes.length` when only a prefix was read.
+export function fullSizeOf(bytes: Uint8Array): number {
+  return fullSizes.get(bytes) ?? bytes.length;
+}
+
 // The bytes of a file, or null when it does not exist or is not a regular file (a directory, a
 // FIFO, a device: no version of an artifact). Opened non-blocking, so a FIFO put in place of an
 // artifact cannot stall the guardian. Sync: see atomic-write.ts. `cap`: see readFileVersion.
@@ -43,7 +60,9 @@ export function readFileVersion(file: string, cap = READ_CAP_BYTES): FileVersion
     const stats = fstatSync(fd);
     if (!stats.isFile()) return null;
     const identity = { ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs };
-    return { bytes: readUpTo(fd, Math.min(stats.size, cap), cap), ...identity };
+    const bytes = readUpTo(fd, Math.min(stats.size, cap), cap);
+    if (stats.size > bytes.length) fullSizes.set(bytes, stats.size);
+    return { bytes, ...identity };
   } finally {
     closeSync(fd);
   }

@@ -21,14 +21,14 @@ export interface QuarantinePlan {
 }
 
 // `bytes` (`digest`) rejected for an artifact limited to `maxBytes`; `used`: bytes this mission's quarantine holds.
-export function planQuarantine(bytes: Uint8Array, digest: Digest, maxBytes: number, used: number): QuarantinePlan {
+export function planQuarantine(bytes: Uint8Array, digest: Digest, maxBytes: number, used: number, fullSize = bytes.length): QuarantinePlan {
   const limit = Math.min(maxBytes, QUARANTINE_WHOLE_MAX);
   const keep = bytes.length <= limit ? bytes : bytes.subarray(0, QUARANTINE_PREFIX);
   if (used + keep.length > QUARANTINE_TOTAL_MAX) {
-    return { keep: null, cut: { code: 'EDQUOT', why: `the quarantine of this mission already holds ${mib(used)} (its limit is ${mib(QUARANTINE_TOTAL_MAX)}): the rejected version (${bytes.length >= maxBytes ? 'over ' : ''}${mib(bytes.length)}) is not kept, only its sha256 ${digest}` } };
+    return { keep: null, cut: { code: 'EDQUOT', why: `the quarantine of this mission already holds ${mib(used)} (its limit is ${mib(QUARANTINE_TOTAL_MAX)}): the rejected version (${mib(fullSize)}) is not kept, only its sha256 ${digest}` } };
   }
   if (keep.length === bytes.length) return { keep };
-  return { keep, cut: { code: 'EFBIG', why: `the rejected version is over ${mib(limit)}, the most kept of one version: only its first ${mib(QUARANTINE_PREFIX)} is kept (guard show ${digestOf(keep).slice(0, 12)}); the sha256 of what was read is ${digest}` } };
+  return { keep, cut: { code: 'EFBIG', why: `the rejected version is ${mib(fullSize)}, over ${mib(limit)}, the most kept of one version: only its first ${mib(QUARANTINE_PREFIX)} is kept (guard show ${digestOf(keep).slice(0, 12)}); the sha256 of what was read is ${digest}` } };
 }
 
 // The bytes a rejection of `size` bytes adds to the quarantine (as planQuarantine decides).
