@@ -115,6 +115,21 @@ test('a mission dir swapped for a symlink after the start: nothing is restored i
   assert.ok(kinds(box, 'frozen').length > 0, 'the mission is frozen in the journal');
 });
 
+test('a mission dir renamed and replaced by another dir: frozen there by the sentinel, nothing restored into it', async () => {
+  guard = await startWatch(box);
+  const bad = featureText(withFeature(baseFeatures(), 'f1-login', { status: 'pending' }));
+  const moved = join(box.dir, 'mission.moved');
+  renameSync(box.mission, moved);
+  mkdirSync(box.mission);
+  writeFileSync(join(box.mission, 'features.json'), bad);
+  writeLikeTool(join(moved, 'features.json'), bad); // an event on the dir the guard watches
+  const stopped = await until(() => (guard?.process.exitCode !== null ? guard?.done : undefined), 'the guard stops', 30_000);
+  guard = undefined;
+  assert.equal(stopped.code, 74, stopped.stderr);
+  assert.equal(readFileSync(join(box.mission, 'features.json'), 'utf8'), bad, 'nothing restored into the new dir');
+  assert.ok(existsSync(join(box.mission, '.guard-frozen')), 'the dir at the mission path is frozen by the sentinel');
+});
+
 test('guard write refuses to write through a symlinked directory', async () => {
   const outsideHandoffs = join(outside, 'handoffs');
   mkdirSync(outsideHandoffs);
