@@ -313,6 +313,7 @@ export class Guardian {
   #linkCheck(path: string): void {
     const escape = symlinkedDir(this.#abs(path));
     if (escape !== undefined) this.#fault(escape, path);
+    else this.#reactions.cleared(path); // no link (any more): planting one again is a new incident
   }
 
   async #check(path: string): Promise<void> {

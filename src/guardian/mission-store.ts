@@ -8,6 +8,7 @@ import { asMissionPath, digestOf, type Digest } from '../core/types.js';
 import { errnoOf, GuardError, isGuardError, reportableError } from '../errors.js';
 import { fullSizeOf } from '../store/file-bytes.js';
 import { planQuarantine, quarantinedBytes } from '../store/quarantine.js';
+import { pinMissionRoot } from '../store/contained.js';
 import { matchArtifact, type Profile } from '../profiles/profile.js';
 import { Journal, namingMission } from '../store/journal.js';
 import { ObjectStore } from '../store/objects.js';
@@ -73,6 +74,7 @@ export class MissionStore {
     } catch {
       throw new GuardError('MISSION_NOT_FOUND', `mission dir ${missionDir} does not exist`);
     }
+    pinMissionRoot(paths.missionDir, true); // the dir as it is now is the mission's, until this store's work is done
     securePrivateDirs(guardHome, paths);
     const store = new MissionStore(paths, profile, now);
     await namingMission(paths.missionDir, store.journal.open());

@@ -45,9 +45,10 @@ interface Root {
 const roots = new Map<string, Root>();
 
 // Remember `realDir` (a real path) as a mission root: its device and inode from now on are the
-// mission's. Pinned once per process: a dir swapped later is detected, not re-pinned.
-export function pinMissionRoot(realDir: string): void {
-  if (roots.has(realDir)) return;
+// mission's. Pinned once (a dir swapped later is detected, not re-pinned), unless `again`: a
+// mission store opened anew (a guardian's start, a command) takes the dir as it is now.
+export function pinMissionRoot(realDir: string, again = false): void {
+  if (roots.has(realDir) && !again) return;
   const stats = lstatSync(realDir);
   if (stats.isDirectory()) roots.set(realDir, { dev: stats.dev, ino: stats.ino });
 }
