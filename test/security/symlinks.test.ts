@@ -180,3 +180,15 @@ test('guard-home files are 0600 in 0700 dirs', async () => {
   walk(box.home);
   assert.deepEqual(loose, []);
 });
+
+test('guard ack does not unfreeze while a symlinked directory stands in the mission; verify names it', async () => {
+  guard = await startWatch(box);
+  symlinkSync(outside, join(box.mission, 'handoffs'));
+  await until(() => faultsAt('handoffs').length > 0 && existsSync(join(box.mission, '.guard-frozen')), 'frozen for the link');
+  const verify = await runGuard(box, ['verify', '--mission', box.mission]);
+  assert.equal(verify.code, 1, verify.stdout + verify.stderr);
+  assert.match(verify.stdout, /handoffs is a symbolic link to .*outside.*the guard never follows it/);
+  const ack = await runGuard(box, ['ack', '--mission', box.mission, '--note', 'looks fine', '--yes-i-am-human']);
+  assert.notEqual(ack.code, 0, 'ack refused while the link is there');
+  assert.ok(existsSync(join(box.mission, '.guard-frozen')), 'still frozen');
+});
