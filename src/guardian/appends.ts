@@ -34,12 +34,13 @@
  * a core for a 10 MB log here).
  */
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, readSync } from 'node:fs';
 import { judgeVersion, type ArtifactSpec } from '../core/judge.js';
 import type { JsonLine } from '../core/parse.js';
 import { digestOf, type Digest } from '../core/types.js';
 import { orchestratorOf } from '../profiles/profile.js';
-import { readFileVersion, type FileIdentity, type FileVersion } from '../store/file-bytes.js';
+import { openContained } from '../store/contained.js';
+import { readCapOf, readFileVersion, type FileIdentity, type FileVersion } from '../store/file-bytes.js';
 import type { GoodVersion, MissionStore } from './mission-store.js';
 
 /** The old bytes re-read at every fast look, right before the appended ones. */
@@ -94,15 +95,15 @@ export class AppendTails {
   // good, else read in full (with its digest) for the guardian's usual path.
   async look(path: string, spec: ArtifactSpec, file: string): Promise<Look> {
     if (!incremental(spec)) {
-      const version = readFileVersion(file);
+      const version = readFileVersion(file, readCapOf(spec)); // an oversized version: only its prefix
       this.lastRead = version?.bytes.length ?? 0;
       return { kind: 'full', version, digest: version === null ? null : digestOf(version.bytes) };
     }
-    return (await this.#fast(path, spec, file)) ?? this.#full(path, file);
+    return (await this.#fast(path, spec, file)) ?? this.#full(path, spec, file);
   }
 
-  #full(path: string, file: string): Look {
-    const version = readFileVersion(file);
+  #full(path: string, spec: ArtifactSpec, file: string): Look {
+    const version = readFileVersion(file, readCapOf(spec));
     this.#tails.delete(path);
     if (version === null) {
       this.lastRead = 0;
@@ -207,7 +208,7 @@ class AppendedGood implements GoodVersion {
 function readFrom(file: string, tail: Tail): { appended: Buffer; identity: FileIdentity } | undefined {
   let fd: number;
   try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | (constants.O_NONBLOCK ?? 0));
+    fd = openContained(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch {
     return undefined; // whatever it is, the full read says
   }

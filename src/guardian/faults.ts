@@ -1,13 +1,16 @@
 // Which errors are a mission's and which are the guard's own (issues "one mission's fault never
 // stops another" and "fails open when its own state can't be written").
+import { readlinkSync } from 'node:fs';
 import { ERROR_CODES, errnoOf, GuardError, isGuardError, reportableError } from '../errors.js';
 import { sentinelText } from '../core/freeze.js';
-import { writeFileAtomic } from '../store/atomic-write.js';
+import { escapeName, isEscape } from '../store/contained.js';
+import { SENTINEL } from '../store/paths.js';
 import type { MissionStore } from './mission-store.js';
+import { writeSentinelNoFollow } from './sentinel-write.js';
 
 /** A system error on a file of the mission itself: the mission's fault, not the guard's. */
 export interface MissionFault {
-  /** The file, relative to the mission dir. */
+  /** The file, relative to the mission dir; for a symlinked dir, the link (one incident for all under it). */
   path: string;
   code: string;
   detail: string;
@@ -46,6 +49,11 @@ export function classifyFault(error: unknown, missionDir: string): Fault {
 
 // The fault of a file under `missionDir`, or undefined when the error is not about one.
 export function missionFault(error: unknown, missionDir: string): MissionFault | undefined {
+  if (isEscape(error)) {
+    if (error.code === 'ESWAPPED') return undefined; // the guard's own failure: it stops acting (failClosed)
+    const name = escapeName(error, missionDir);
+    return { code: 'ELOOP', path: name, detail: `${name} is a symlink${linkTarget(error.path)}; the guard never follows a symlink in a mission dir (nothing was read or written through it). The mission stays frozen until it is removed and acknowledged` };
+  }
   const code = errnoOf(error);
   if (code === undefined || reportableError(error) === undefined) return undefined;
   const { path, dest, syscall } = error as { path?: unknown; dest?: unknown; syscall?: unknown };
@@ -54,6 +62,14 @@ export function missionFault(error: unknown, missionDir: string): MissionFault |
   const verb = VERBS[String(syscall)] ?? 'cannot use';
   const file = inside(dest) ? String(dest) : String(path);
   return { path: file.slice(missionDir.length + 1), code, detail: `${verb} ${file.slice(missionDir.length + 1)} (${code}: ${explain(code)}); the mission stays frozen until it is fixed and acknowledged` };
+}
+
+function linkTarget(file: string): string {
+  try {
+    return ` to ${readlinkSync(file)}`;
+  } catch {
+    return '';
+  }
 }
 
 function explain(code: string): string {
@@ -78,14 +94,24 @@ function explain(code: string): string {
 }
 
 /**
- * The guard's own state failed (journal or object store unwritable, lock lost): before this
- * guardian stops, the mission is frozen by the one means that needs no journal, the sentinel,
- * so a cooperative scheduler and `guard hook` stop it. Best effort: a failure here is ignored
- * (the caller reports the original error).
+ * The guard's own state failed (journal or object store unwritable, lock lost, the mission dir
+ * swapped): before this guardian stops, the mission is frozen by the one means that needs no
+ * journal, the sentinel, so a cooperative scheduler and `guard hook` stop it. The sentinel is
+ * written only into a plain directory, never through a symlink: a mission dir swapped for a
+ * symlink gets none (its target is not the mission's). For a swap the fault and the freeze are
+ * also journaled (the journal is in the guard home, so the hook and `guard status` see them).
+ * Best effort: a failure here is ignored (the caller reports the original error).
  */
 export function failClosed(store: MissionStore, error: unknown, path: string | undefined): void {
   const freeze = store.state.freeze;
   const reason = `the guard cannot keep its state for this mission (${(error as Error)?.message ?? String(error)}); it stopped protecting it`;
   const frozen = freeze.kind === 'frozen' ? freeze : { kind: 'frozen' as const, since: new Date().toISOString(), incident: 0, path: path ?? '', reason };
-  void writeFileAtomic(store.paths.sentinel, Buffer.from(sentinelText(frozen, store.paths.missionDir)), { durable: false }).catch(() => undefined);
+  writeSentinelNoFollow(store.paths.missionDir, SENTINEL, Buffer.from(sentinelText(frozen, store.paths.missionDir)));
+  if (isEscape(error) && error.code === 'ESWAPPED') {
+    const detail = `${error.message}; the guard stopped acting on it (nothing restored there). Put the mission dir back, then restart the guard and acknowledge`;
+    void store
+      .append({ kind: 'mission-fault', path: '.', code: 'ESWAPPED', detail })
+      .then((entry) => (store.state.freeze.kind === 'open' ? store.append({ kind: 'frozen', incident: entry.seq, path: '.', reason: `the mission dir was swapped: ${detail}` }) : undefined))
+      .catch(() => undefined);
+  }
 }

@@ -1,19 +1,19 @@
 // Reading artifacts as exact bytes, and the guard's compare-and-swap writes to the mission dir.
-import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync } from 'node:fs';
-import { open, unlink } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { digestOf, type Digest } from '../core/types.js';
 import { errnoOf } from '../errors.js';
 import { fsyncDir, isTempSibling, writeFileAtomic } from '../store/atomic-write.js';
-import { readBytesOrNull } from '../store/file-bytes.js';
+import { assertContained, assertRootIntact, openContained } from '../store/contained.js';
+import { readBytesOrNull, readOpenFile, READ_CAP_BYTES } from '../store/file-bytes.js';
 
-// The bytes of a file, or null (see readBytesOrNull).
-export async function readOrNull(file: string): Promise<Buffer | null> {
-  return readBytesOrNull(file);
+// The bytes of a file, or null (see readBytesOrNull): never through a symlink.
+export async function readOrNull(file: string, cap = READ_CAP_BYTES): Promise<Buffer | null> {
+  return readBytesOrNull(file, cap);
 }
 
-export async function digestOrNull(file: string): Promise<Digest | null> {
-  const bytes = await readOrNull(file);
+export async function digestOrNull(file: string, cap = READ_CAP_BYTES): Promise<Digest | null> {
+  const bytes = await readOrNull(file, cap);
   return bytes === null ? null : digestOf(bytes);
 }
 
@@ -22,6 +22,8 @@ export interface SwapOptions {
   durable?: boolean;
   /** Runs right before the swap, after the bytes compared: false means a writer holds the file. */
   free?: () => boolean;
+  /** The read cap `expected` was taken with (an artifact's maxBytes + 1; see readFileVersion). */
+  cap?: number;
 }
 
 export type SwapResult = { swapped: true } | { swapped: false; found: Digest | null; busy?: true };
@@ -33,11 +35,11 @@ export type SwapResult = { swapped: true } | { swapped: false; found: Digest | n
  * in a temp sibling, right before the rename, so the window in which a concurrent writer could be
  * clobbered is a few microseconds. Returns what was found when the swap was refused.
  */
-export async function compareAndSwap(file: string, expected: Digest | null, bytes: Uint8Array | null, { durable = true, free }: SwapOptions = {}): Promise<SwapResult> {
+export async function compareAndSwap(file: string, expected: Digest | null, bytes: Uint8Array | null, { durable = true, free, cap = READ_CAP_BYTES }: SwapOptions = {}): Promise<SwapResult> {
   let found: Digest | null = expected;
   let busy = false;
   const stillExpected = async () => {
-    found = await digestOrNull(file);
+    found = await digestOrNull(file, cap);
     if (found !== expected) return false;
     busy = free !== undefined && !free();
     return !busy;
@@ -46,7 +48,8 @@ export async function compareAndSwap(file: string, expected: Digest | null, byte
   if (bytes === null) {
     if (!(await stillExpected())) return refused();
     try {
-      await unlink(file);
+      assertContained(file, true); // unlinking a symlink removes the link, never its target
+      unlinkSync(file);
     } catch (error) {
       if (errnoOf(error) !== 'ENOENT') throw error;
     }
@@ -61,17 +64,17 @@ export async function compareAndSwap(file: string, expected: Digest | null, byte
  * `expected` and nobody holds it open for writing: the removal of a bad tail from an append-only
  * log. In place, so a writer that opens the log to append later still appends to this file.
  */
-export function truncateIfExactly(file: string, expected: Digest, length: number, free: () => boolean): SwapResult {
+export function truncateIfExactly(file: string, expected: Digest, length: number, free: () => boolean, cap = READ_CAP_BYTES): SwapResult {
   let fd: number;
   try {
-    fd = openSync(file, constants.O_RDWR | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    fd = openContained(file, constants.O_RDWR | constants.O_NONBLOCK);
   } catch (error) {
     if (errnoOf(error) === 'ENOENT') return { swapped: false, found: null };
     throw error;
   }
   try {
     if (!fstatSync(fd).isFile()) return { swapped: false, found: null };
-    const found = digestOf(readFileSync(fd));
+    const found = digestOf(readOpenFile(fd, cap));
     if (found !== expected) return { swapped: false, found };
     if (!free()) return { swapped: false, found, busy: true };
     ftruncateSync(fd, length);
@@ -82,16 +85,24 @@ export function truncateIfExactly(file: string, expected: Digest, length: number
   }
 }
 
-// Append `line` only if the file still has `expectedSize` bytes (an append-only log's CAS).
+// Append `line` only if the file still has `expectedSize` bytes (an append-only log's CAS). Never
+// through a symlink, and never creating the log: false when it is gone.
 export async function appendIfSize(file: string, expectedSize: number, line: Uint8Array): Promise<boolean> {
-  const handle = await open(file, 'a');
+  let fd: number;
   try {
-    if ((await handle.stat()).size !== expectedSize) return false;
-    await handle.write(line);
-    await handle.sync();
+    fd = openContained(file, constants.O_WRONLY | constants.O_APPEND | constants.O_NONBLOCK);
+  } catch (error) {
+    if (errnoOf(error) === 'ENOENT') return false;
+    throw error;
+  }
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile() || stats.size !== expectedSize) return false;
+    for (let written = 0; written < line.length; ) written += writeSync(fd, line, written);
+    fsyncSync(fd);
     return true;
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
@@ -99,6 +110,7 @@ export async function appendIfSize(file: string, expectedSize: number, line: Uin
 // directory that cannot be read is skipped). Sync, like the reads above: a long mission has
 // thousands of handoffs, and a thread-pool round trip per directory entry adds up.
 export async function listMissionFiles(dir: string, prefix = ''): Promise<string[]> {
+  if (prefix === '') assertRootIntact(dir); // a swapped mission dir is not listed: it throws ESWAPPED
   let entries;
   try {
     entries = readdirSync(join(dir, prefix), { withFileTypes: true });
@@ -112,4 +124,22 @@ export async function listMissionFiles(dir: string, prefix = ''): Promise<string
     else if (entry.isFile() && !isTempSibling(entry.name)) files.push(path);
   }
   return files;
+}
+
+// The symlinks under a mission dir, as mission-relative paths (the walk does not follow them).
+// Each one where an artifact or a directory should be is a mission fault (see contained.ts).
+export function listMissionLinks(dir: string, prefix = ''): string[] {
+  let entries;
+  try {
+    entries = readdirSync(join(dir, prefix), { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const links: string[] = [];
+  for (const entry of entries) {
+    const path = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
+    if (entry.isDirectory()) links.push(...listMissionLinks(dir, path));
+    else if (entry.isSymbolicLink()) links.push(path);
+  }
+  return links;
 }

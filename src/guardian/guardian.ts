@@ -27,6 +27,7 @@ import type { Profile } from '../profiles/profile.js';
 import { readFileIdentity, sameVersion, type FileIdentity } from '../store/file-bytes.js';
 import { acquireGuardianLock, type GuardianLock } from '../store/guardian-lock.js';
 import { removeOrphanTemps } from '../store/orphan-temps.js';
+import { symlinkedDir } from '../store/contained.js';
 import { SENTINEL } from '../store/paths.js';
 import { decideCompletion, isComplete, type CompletionLimits } from '../watch/completion.js';
 import { watchMission, type MissionWatcher } from '../watch/mission-watcher.js';
@@ -141,6 +142,7 @@ export class Guardian {
       idle: () => this.#settled(),
       hooks: options.hooks,
       fault: (error, path) => this.#fault(error, path),
+      stopping: () => this.#stopped,
     });
   }
 
@@ -219,7 +221,7 @@ export class Guardian {
     if (this.#stopped || this.#failed) return;
     // Only artifacts and the sentinel: a log the agent keeps appending to must not keep the
     // guardian busy (the baseline waits until nothing is pending).
-    if (path !== SENTINEL && this.store.specOf(path) === undefined) return;
+    if (path !== SENTINEL && this.store.specOf(path) === undefined) return this.#linkCheck(path);
     this.#lastHint.set(path, performance.now());
     this.#events.set(path, (this.#events.get(path) ?? 0) + 1);
     if (this.#held.has(path)) return; // its writer is still at work: the re-probe timer looks
@@ -326,7 +328,8 @@ export class Guardian {
   // the reason.
   #missionFault({ error, mission }: Fault, path: string | undefined): void {
     if (error?.code === 'WATCH_FAILED') return this.#rescanSoon();
-    const where = path ?? mission?.path ?? '';
+    // A symlinked dir is one incident, named by the link, whichever file behind it was touched.
+    const where = (mission?.code === 'ELOOP' ? mission.path : undefined) ?? path ?? mission?.path ?? '';
     this.#reactions.fault(where, mission?.code ?? error?.code ?? 'ERROR', mission?.detail ?? error?.message ?? 'unknown error');
   }
 
@@ -353,6 +356,13 @@ export class Guardian {
 
   #abs(path: string): string {
     return join(this.missionDir, path);
+  }
+
+  // A symlinked directory is a mission fault: artifacts written behind it are never seen (contained.ts).
+  #linkCheck(path: string): void {
+    const escape = symlinkedDir(this.#abs(path));
+    if (escape !== undefined) this.#fault(escape, path);
+    else this.#reactions.cleared(path); // no link (any more): planting one again is a new incident
   }
 
   async #check(path: string): Promise<void> {

@@ -12,6 +12,7 @@ import { asMissionPath, digestOf, type Digest, type Issue } from '../core/types.
 import { matchArtifact, orchestratorOf, type Profile } from '../profiles/profile.js';
 import type { ObjectStore } from '../store/objects.js';
 import { listMissionFiles, readOrNull } from './file-io.js';
+import { isEscape, symlinkedDir } from '../store/contained.js';
 import { listOddEntries } from './odd-entries.js';
 
 /** What an inspection reads: a mission's replayed state, its objects, its files. */
@@ -63,7 +64,13 @@ export async function inspectMission(source: InspectSource): Promise<Inspection>
     const missionPath = asMissionPath(path);
     const spec = missionPath === undefined ? undefined : matchArtifact(profile, missionPath);
     if (spec === undefined || spec.role === 'tracked') continue;
-    const bytes = proposed?.path === path ? proposed.bytes : source.read?.has(path) === true ? (source.read.get(path) ?? null) : await readOrNull(join(missionDir, path));
+    // Behind a symlinked directory nothing is read (it is reported as such below): as if absent.
+    const bytes =
+      proposed?.path === path
+        ? proposed.bytes
+        : source.read?.has(path) === true
+          ? (source.read.get(path) ?? null)
+          : await readOrNull(join(missionDir, path)).catch((error: unknown) => (isEscape(error) && error.code === 'ELOOP' ? null : Promise.reject(error)));
     const known = state.artifacts.get(path);
     const unchanged = known === undefined ? bytes === null : known.lastGood === (bytes === null ? null : digestOf(bytes));
     const isSummary = path === summary?.path;
@@ -108,6 +115,10 @@ export async function inspectMission(source: InspectSource): Promise<Inspection>
 function oddArtifacts(missionDir: string, profile: Profile): Disagreement[] {
   return listOddEntries(missionDir).flatMap(({ path, what }) => {
     const missionPath = asMissionPath(path);
+    // A symlinked directory: what agents write behind it is outside the mission, never judged.
+    if (symlinkedDir(join(missionDir, path)) !== undefined) {
+      return [{ code: 'artifact-rejected' as const, severity: 'error' as const, path, message: `${path} is ${what}, a directory outside the mission dir: the guard never follows it, so nothing written behind it is guarded (remove the link; move what belongs to the mission into a real directory)`, fix: ['verify'] }];
+    }
     if (missionPath === undefined || matchArtifact(profile, missionPath) === undefined) return [];
     return [{ code: 'artifact-rejected' as const, severity: 'error' as const, path, message: `${path} is ${what}, not a regular file: an artifact must be a file in the mission dir (remove it, then write the real file)`, fix: ['write', path, '--from', 'FIXED-FILE'] }];
   });

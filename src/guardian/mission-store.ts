@@ -4,12 +4,15 @@ import { mkdir } from 'node:fs/promises';
 import type { EntryBody, JournalEntry, WriteSource } from '../core/entries.js';
 import { judgeVersion, parseVersion, type ArtifactSpec, type JudgeContext, type Judgement, type LastGood } from '../core/judge.js';
 import { applyEntries, emptyState, evidenceOf, type MissionState } from '../core/replay.js';
-import { asMissionPath, type Digest, type Issue } from '../core/types.js';
-import { GuardError } from '../errors.js';
+import { asMissionPath, digestOf, type Digest, type Issue } from '../core/types.js';
+import { errnoOf, GuardError, isGuardError, reportableError } from '../errors.js';
+import { fullSizeOf } from '../store/file-bytes.js';
+import { planQuarantine, quarantinedBytes } from '../store/quarantine.js';
+import { pinMissionRoot } from '../store/contained.js';
 import { matchArtifact, orchestratorOf, type Profile } from '../profiles/profile.js';
 import { Journal, namingMission } from '../store/journal.js';
 import { ObjectStore } from '../store/objects.js';
-import { missionStatePaths, type MissionStatePaths } from '../store/paths.js';
+import { missionStatePaths, securePrivateDirs, type MissionStatePaths } from '../store/paths.js';
 import { recoverInterruptedWrites, trackIntents, type WriteIntent } from './write-recovery.js';
 
 /** A last good version with its name. */
@@ -49,6 +52,8 @@ export class MissionStore {
   readonly #warned = new Map<string, string>();
   /** Journaled writes that may not have landed yet, by path (see write-recovery.ts). */
   readonly intents = new Map<string, WriteIntent>();
+  /** Bytes this mission's quarantine holds, counted from the journal (store/quarantine.ts). */
+  #quarantined = 0;
 
   private constructor(paths: MissionStatePaths, profile: Profile, now: () => Date) {
     this.paths = paths;
@@ -58,6 +63,7 @@ export class MissionStore {
     this.journal.onEntries((entries) => {
       applyEntries(this.state, entries);
       trackIntents(this.intents, entries);
+      for (const entry of entries) if (entry.kind === 'write-rejected') this.#quarantined += quarantinedBytes(entry.size, this.specOf(entry.path)?.maxBytes ?? entry.size);
       for (const listener of this.#listeners) listener(entries);
     });
   }
@@ -70,7 +76,8 @@ export class MissionStore {
     } catch {
       throw new GuardError('MISSION_NOT_FOUND', `mission dir ${missionDir} does not exist`);
     }
-    await mkdir(paths.dir, { recursive: true });
+    pinMissionRoot(paths.missionDir, true); // the dir as it is now is the mission's, until this store's work is done
+    securePrivateDirs(guardHome, paths);
     const store = new MissionStore(paths, profile, now);
     await namingMission(paths.missionDir, store.journal.open());
     await recoverInterruptedWrites(store);
@@ -135,7 +142,7 @@ export class MissionStore {
   async judge(path: string, spec: ArtifactSpec, bytes: Uint8Array | null): Promise<Judged> {
     const basis = this.basisOf(path, spec);
     const previous = await this.lastGood(path, spec);
-    return { verdict: judgeVersion(spec, previous, bytes, this.contextFor(spec)), previous, basis };
+    return { verdict: withFullSize(judgeVersion(spec, previous, bytes, this.contextFor(spec)), bytes), previous, basis };
   }
 
   /**
@@ -209,10 +216,30 @@ export class MissionStore {
     await this.recordAccepted(path, spec, bytes, { kind: 'accepted', doc: undefined, transitions: [], reopened: [] }, previous, 'watcher');
   }
 
-  // Store rejected bytes in quarantine and journal the rejection; returns the incident id.
+  /**
+   * Store rejected bytes in quarantine (bounded: store/quarantine.ts) and journal the rejection;
+   * returns the incident id. A quarantine the guard home refuses (read-only, disk full) does not
+   * stop the reaction: the rejection is journaled without its bytes, the failure beside it as an
+   * incident note, and the version is still restored from last good and the mission frozen.
+   */
   async recordRejected(path: string, spec: ArtifactSpec, bytes: Uint8Array | null, issues: Extract<Judgement, { kind: 'rejected' }>['issues'], previous: GoodVersion | undefined, by: WriteSource): Promise<number> {
-    const digest = bytes === null ? null : await this.objects.put(bytes, previous);
-    const entry = await this.append({ kind: 'write-rejected', path, digest, size: bytes?.length ?? 0, role: spec.role, by, issues });
+    const digest = bytes === null ? null : digestOf(bytes);
+    const notes: Array<{ code: string; detail: string }> = [];
+    if (bytes !== null && digest !== null) {
+      const plan = planQuarantine(bytes, digest, spec.maxBytes, this.#quarantined, fullSizeOf(bytes));
+      if (plan.cut !== undefined) notes.push({ code: plan.cut.code, detail: plan.cut.why });
+      if (plan.keep !== null) {
+        try {
+          await this.objects.put(plan.keep, plan.keep.length === bytes.length ? previous : undefined);
+        } catch (error) {
+          const io = reportableError(error);
+          if (io === undefined || isGuardError(error)) throw error;
+          notes.push({ code: errnoOf(error) ?? 'EIO', detail: `the rejected version could not be kept in quarantine (${io.message}); it is still rejected, restored and the mission frozen, but its bytes are lost` });
+        }
+      }
+    }
+    const entry = await this.append({ kind: 'write-rejected', path, digest, size: bytes === null ? 0 : fullSizeOf(bytes), role: spec.role, by, issues });
+    for (const note of notes) await this.append({ kind: 'mission-fault', path, code: note.code, detail: note.detail });
     return entry.seq;
   }
 
@@ -228,4 +255,13 @@ export class MissionStore {
     }
     return undefined;
   }
+}
+
+// A version read only in part (over its size limit: store/file-bytes.ts) is judged on that prefix,
+// which is over the limit too; its size issue names the size of the whole file.
+function withFullSize(verdict: Judgement, bytes: Uint8Array | null): Judgement {
+  const full = bytes === null ? 0 : fullSizeOf(bytes);
+  if (bytes === null || full === bytes.length || verdict.kind !== 'rejected') return verdict;
+  const issues = verdict.issues.map((issue) => (issue.code === 'too-large' ? { ...issue, message: `${issue.message.replace(`file is ${bytes.length} bytes`, `file is ${full} bytes`)}; only its first ${bytes.length} bytes were read` } : issue));
+  return { ...verdict, issues };
 }

@@ -24,11 +24,14 @@ import { digestOf, type Digest, type Issue } from '../core/types.js';
 import { SENTINEL } from '../store/paths.js';
 import type { CompletionLimits } from '../watch/completion.js';
 import { probeWriters } from '../watch/open-writers.js';
-import { readBytesOrNull } from '../store/file-bytes.js';
+import { readBytesOrNull, readCapOf } from '../store/file-bytes.js';
 import { compareAndSwap, truncateIfExactly, type SwapResult } from './file-io.js';
 import { orchestratorOf } from '../profiles/profile.js';
 import type { MissionStore } from './mission-store.js';
+import { isEscape } from '../store/contained.js';
+import { missionFault } from './faults.js';
 import { journalOwn, pauseScheduler, unjournalOwn } from './pause.js';
+import { writeSentinelNoFollow } from './sentinel-write.js';
 
 /** A writer that kept a rejected version open past the bound. */
 export type Stuck = { pid: number; heldMs: number };
@@ -61,6 +64,8 @@ export interface ReactionHost {
   hooks: boolean;
   /** A reaction failed: the guardian decides whether it is the mission's fault or its own. */
   fault: (error: unknown, path: string | undefined) => void;
+  /** The guardian is stopping (SIGTERM): a reaction waiting on a writer gives up at once. */
+  stopping: () => boolean;
 }
 
 export class Reactions {
@@ -165,7 +170,31 @@ export class Reactions {
     return done;
   }
 
-  async #reject({ path, spec, bytes, digest, issues, pending, stuck }: Rejection): Promise<void> {
+  async #reject(rejection: Rejection): Promise<void> {
+    try {
+      await this.#rejectJournaled(rejection);
+    } catch (error) {
+      if (error instanceof StopInterrupt) throw error; // finished from the journal on the next start, like a crash
+      // The guard's own state failed midway (journal or guard home unwritable, disk full): the bad
+      // version still goes, unjournaled, over exactly its bytes, under the sentinel. The error then
+      // stops this guardian (failClosed); the next start finds last good on disk.
+      if (missionFault(error, this.#store.paths.missionDir) === undefined && !isEscape(error)) await this.#restoreUnjournaled(rejection).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async #restoreUnjournaled({ path, spec, digest, issues }: Rejection): Promise<void> {
+    const store = this.#store;
+    const good = store.state.artifacts.get(path) === undefined ? undefined : await store.lastGood(path, spec);
+    if (good === undefined && spec.role !== 'finalization') return;
+    if (spec.role === 'scheduling' || spec.role === 'evidence') {
+      const frozen = store.state.freeze.kind === 'frozen' ? (store.state.freeze as Frozen) : { kind: 'frozen' as const, since: this.#host.now().toISOString(), incident: 0, path, reason: summarize(path, issues) };
+      if (!writeSentinelNoFollow(store.paths.missionDir, SENTINEL, Buffer.from(sentinelText(frozen, store.paths.missionDir)))) return; // never restore unfrozen
+    }
+    await this.#host.inQueue(path, () => this.#untilFree(path, (free) => compareAndSwap(this.#abs(path), digest, good?.bytes ?? null, { free, cap: readCapOf(spec) })));
+  }
+
+  async #rejectJournaled({ path, spec, bytes, digest, issues, pending, stuck }: Rejection): Promise<void> {
     const store = this.#store;
     const previous = await store.lastGood(path, spec);
     const reasons = stuck === undefined ? issues : [stuckIssue(stuck), ...issues];
@@ -193,10 +222,11 @@ export class Reactions {
       return;
     }
     const good = await store.lastGood(path, spec);
+    const cap = readCapOf(spec); // the rejected version was read with it (guardian.ts)
     const salvage = salvageLog(spec, good, bytes);
     const kept = salvage !== undefined && good !== undefined && salvage.kept.length > good.bytes.length ? Buffer.from(salvage.kept) : (await this.#approvedSince(path, spec, rejected));
     if (kept !== undefined && (await journalOwn(store, path, spec, kept, 'restore'))) {
-      const result = await this.#untilFree(path, (free) => compareAndSwap(this.#abs(path), rejected, kept, { free }));
+      const result = await this.#untilFree(path, (free) => compareAndSwap(this.#abs(path), rejected, kept, { free, cap }));
       if (result.swapped) return void (await store.append({ kind: 'restored', path, incident, digest: digestOf(kept), replaced: rejected }));
       await unjournalOwn(store, path, spec, good);
       return this.#skipped(path, incident, result);
@@ -204,7 +234,7 @@ export class Reactions {
     const target = good?.bytes ?? null;
     const truncates = target !== null && bytes !== null && rejected !== null && salvage !== undefined;
     const result = await this.#untilFree(path, (free) =>
-      truncates ? Promise.resolve(truncateIfExactly(this.#abs(path), rejected, target.length, free)) : compareAndSwap(this.#abs(path), rejected, target, { free }),
+      truncates ? Promise.resolve(truncateIfExactly(this.#abs(path), rejected, target.length, free, cap)) : compareAndSwap(this.#abs(path), rejected, target, { free, cap }),
     );
     if (!result.swapped) return this.#skipped(path, incident, result);
     this.#rejectedOnDisk.delete(path);
@@ -238,6 +268,7 @@ export class Reactions {
     const began = performance.now();
     const free = () => performance.now() - began >= this.#host.limits.stuckMs || probeWriters(this.#abs(path)).kind !== 'held';
     for (let waited = 1; ; waited = Math.min(waited * 2, 50)) {
+      if (this.#host.stopping()) throw new StopInterrupt(path);
       const result = await swap(free);
       if (result.swapped || result.busy !== true) return result;
       await new Promise((resolve) => setTimeout(resolve, waited));
@@ -281,7 +312,7 @@ export class Reactions {
     const state = store.state;
     for (const incident of state.incidents.values()) {
       if (incident.outcome !== 'pending') continue;
-      const onDisk = readBytesOrNull(this.#abs(incident.path));
+      const onDisk = readBytesOrNull(this.#abs(incident.path), capOf(store.specOf(incident.path)));
       const digest = onDisk === null ? null : digestOf(onDisk);
       const lastGood = state.artifacts.get(incident.path)?.lastGood;
       if (digest === lastGood) {
@@ -298,6 +329,22 @@ export class Reactions {
 
   #abs(path: string): string {
     return join(this.#store.paths.missionDir, path);
+  }
+}
+
+// The read cap of an artifact's versions (see readFileVersion): they are named by what it reads.
+function capOf(spec: ArtifactSpec | undefined): number | undefined {
+  return spec === undefined ? undefined : readCapOf(spec);
+}
+
+/**
+ * A stop (SIGTERM) while a restore waits for a writer: the reaction ends where it is, as a crash
+ * would end it, with each step so far journaled; the next start finishes it (recover()). A stop
+ * must not wait out a writer: it takes milliseconds, not `stuckMs`.
+ */
+class StopInterrupt extends Error {
+  constructor(path: string) {
+    super(`stopped while the restore of ${path} waited for its writer; the next start finishes it`);
   }
 }
 

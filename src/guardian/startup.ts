@@ -2,7 +2,7 @@
 // crash interrupted, then cross-check the summary against durable truth. Invalid at start means
 // frozen at start: the guard never launches an orchestrator into a mission that fails its checks.
 import { inspectMission } from './inspect.js';
-import { listMissionFiles } from './file-io.js';
+import { listMissionFiles, listMissionLinks } from './file-io.js';
 import type { MissionStore } from './mission-store.js';
 import type { Reactions } from './reactions.js';
 
@@ -23,6 +23,9 @@ export async function baseline(host: StartupHost): Promise<void> {
     for (const path of artifacts) if ((store.specOf(path)?.role === 'evidence') === evidence) host.hint(path);
     await host.whenIdle();
   }
+  // Symlinks where an artifact or a directory should be: each a mission fault (never followed).
+  for (const link of listMissionLinks(store.paths.missionDir)) host.hint(link);
+  await host.whenIdle();
   await reactions.recover();
   await crossCheck(host);
   await reactions.checkSentinel(false);

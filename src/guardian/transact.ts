@@ -22,15 +22,15 @@
  * - A crash between entry and rename leaves an intent the next open rolls forward
  *   (write-recovery.ts). Bytes identical to last good, already on disk, journal nothing.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JournalEntry, WriteSource } from '../core/entries.js';
 import { shellQuote } from '../core/freeze.js';
 import type { Judgement } from '../core/judge.js';
 import { digestOf, type Digest, type Issue, type Transition } from '../core/types.js';
-import { errnoOf, GuardError } from '../errors.js';
+import { GuardError } from '../errors.js';
 import { stageFile } from '../store/atomic-write.js';
 import { withWriteLock } from '../store/write-lock.js';
+import { readBytesOrNull } from '../store/file-bytes.js';
 import { readOrNull } from './file-io.js';
 import type { MissionStore } from './mission-store.js';
 import { reconcileWithDisk, verifyVetoes } from './reconcile.js';
@@ -104,13 +104,8 @@ export async function commitWrite(store: MissionStore, path: string, bytes: Buff
 }
 
 // The digest of a file right now, synchronously: checked under the journal lock, just before the
-// entry that names it as replaced.
+// entry that names it as replaced. Never through a symlink (store/contained.ts).
 function digestNow(file: string): Digest | null {
-  try {
-    return digestOf(readFileSync(file));
-  } catch (error) {
-    const code = errnoOf(error);
-    if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR') return null;
-    throw error;
-  }
+  const bytes = readBytesOrNull(file);
+  return bytes === null ? null : digestOf(bytes);
 }

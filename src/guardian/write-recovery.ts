@@ -19,7 +19,7 @@
  * - The check runs without a lock; only a write that needs recovering takes the write lock (so a
  *   live writer finishes first and nothing is done twice), then everything is checked again.
  */
-import { statSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JournalEntry } from '../core/entries.js';
 import type { Digest } from '../core/types.js';
@@ -87,7 +87,7 @@ async function unlanded(file: string, intent: WriteIntent): Promise<boolean> {
   if ((await digestOrNull(file)) !== intent.replaced) return false;
   if (intent.replaced === null) return true;
   try {
-    return statSync(file).mtimeMs <= Date.parse(intent.at);
+    return lstatSync(file).mtimeMs <= Date.parse(intent.at);
   } catch {
     return false;
   }

@@ -7,10 +7,11 @@
 // reaction to a bad write is on the clock (DESIGN.md §11). The data fsync is the one slow call,
 // so it goes to the thread pool, where a `guard write`'s temp file and snapshot sync at once.
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsync, fsyncSync, openSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, fsync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { basename, dirname, join } from 'node:path';
 import { errnoOf } from '../errors.js';
+import { assertContained, openContained } from './contained.js';
 
 const RENAME_RETRIES = 5;
 const fsyncAsync = promisify(fsync);
@@ -41,13 +42,15 @@ export interface AtomicWriteOptions {
    * readers still see old or new bytes, never a mix, but nothing is fsynced. Default true.
    */
   durable?: boolean;
+  /** The new file's mode: 0644 for mission files (the default), 0600 for the guard's own state. */
+  mode?: number;
 }
 
 // Write `bytes` to `file` atomically; false when `beforeRename` abandoned the write.
 export async function writeFileAtomic(file: string, bytes: Uint8Array, options: AtomicWriteOptions = {}): Promise<boolean> {
-  const { beforeRename, durable = true } = options;
+  const { beforeRename, durable = true, mode = MISSION_FILE_MODE } = options;
   for (let attempt = 1; ; attempt++) {
-    const staged = await stageFile(file, bytes, durable);
+    const staged = await stageFile(file, bytes, durable, mode);
     try {
       if (beforeRename !== undefined && !(await beforeRename())) {
         staged.abandon();
@@ -72,18 +75,20 @@ export interface StagedFile {
   abandon(): void;
 }
 
-// Write `bytes` to a temp sibling of `file` (fsynced when `durable`) for a rename later.
-export async function stageFile(file: string, bytes: Uint8Array, durable = true): Promise<StagedFile> {
+// Write `bytes` to a temp sibling of `file` (fsynced when `durable`) for a rename later. The temp
+// file is created exclusively and never through a symlink; the rename checks the way again
+// (contained.ts), so neither lands in a symlink's target.
+export async function stageFile(file: string, bytes: Uint8Array, durable = true, mode = MISSION_FILE_MODE): Promise<StagedFile> {
   const temp = tempSiblingOf(file);
   try {
-    if (durable) await writeDurably(temp, bytes);
-    else writeFileSync(temp, bytes, { mode: 0o644 });
+    await writeDurably(temp, bytes, durable, mode);
   } catch (error) {
     removeQuietly(temp);
     throw error;
   }
   return {
     async commit() {
+      assertContained(file, true); // the file itself may be a symlink: the rename replaces the link, not its target
       renameSync(temp, file);
       if (durable) await fsyncDir(dirname(file));
     },
@@ -91,12 +96,18 @@ export async function stageFile(file: string, bytes: Uint8Array, durable = true)
   };
 }
 
-// Create or truncate `file` with `bytes` and fsync it.
-export async function writeDurably(file: string, bytes: Uint8Array, flags = 'w'): Promise<void> {
-  const fd = openSync(file, flags, 0o644);
+/** Mission files the guard writes are readable like the ones the orchestrator writes. */
+export const MISSION_FILE_MODE = 0o644;
+/** The guard's own state: only its owner reads it (it holds copies of mission files). */
+export const PRIVATE_FILE_MODE = 0o600;
+export const PRIVATE_DIR_MODE = 0o700;
+
+// Create `file` (it must not exist) with `bytes`, fsynced when `sync`, never through a symlink.
+export async function writeDurably(file: string, bytes: Uint8Array, sync = true, mode = MISSION_FILE_MODE): Promise<void> {
+  const fd = openContained(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
   try {
     for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written);
-    await fsyncAsync(fd);
+    if (sync) await fsyncAsync(fd);
   } finally {
     closeSync(fd);
   }

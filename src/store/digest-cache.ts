@@ -10,10 +10,11 @@
  * kept for files whose ctime is well before the moment they were hashed; racy files are hashed
  * again every time until they age.
  */
-import { readFileSync, statSync, type Stats } from 'node:fs';
+import { readFileSync, lstatSync, type Stats } from 'node:fs';
 import { digestOf, type Digest } from '../core/types.js';
 import { errnoOf } from '../errors.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { isEscape } from './contained.js';
 import { readBytesOrNull } from './file-bytes.js';
 
 /** A file changed this recently (ms, by ctime) may change again without a visible stat change. */
@@ -55,7 +56,7 @@ export class DigestCache {
   digestOf(key: string, absolute: string): Digest | null {
     let stats: Stats;
     try {
-      stats = statSync(absolute);
+      stats = lstatSync(absolute); // a symlink is no version of an artifact (never followed)
     } catch (error) {
       if (isAbsent(error)) return null;
       throw error;
@@ -66,7 +67,13 @@ export class DigestCache {
       this.#seen.set(key, known);
       return known.digest;
     }
-    const bytes = readBytesOrNull(absolute);
+    let bytes: Buffer | null;
+    try {
+      bytes = readBytesOrNull(absolute);
+    } catch (error) {
+      if (isEscape(error)) return null; // a symlinked directory on the way: nothing there is the mission's
+      throw error;
+    }
     if (bytes === null) return null;
     const digest = digestOf(bytes);
     // The stat taken before the read names these bytes only if nothing wrote in between.
@@ -81,7 +88,7 @@ export class DigestCache {
   async save(): Promise<void> {
     if (!this.#changed && this.#seen.size === this.#entries.size) return;
     const text = JSON.stringify({ v: 1, entries: [...this.#seen] });
-    await writeFileAtomic(this.#file, Buffer.from(text), { durable: false }).catch(() => undefined);
+    await writeFileAtomic(this.#file, Buffer.from(text), { durable: false, mode: 0o600 }).catch(() => undefined);
   }
 }
 

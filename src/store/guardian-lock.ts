@@ -48,10 +48,10 @@ export async function acquireGuardianLock(paths: MissionStatePaths, mode: string
   let released = false;
   let release: () => Promise<void>;
   try {
-    closeSync(openSync(intent, 'w'));
+    closeSync(openSync(intent, 'w', 0o600));
     release = await takeLock(paths, ownerFile, onCompromised);
     if (failpoint === 'lock-dir') process.kill(process.pid, 'SIGKILL');
-    await writeFileAtomic(ownerFile, Buffer.from(`${JSON.stringify(owner)}\n`));
+    await writeFileAtomic(ownerFile, Buffer.from(`${JSON.stringify(owner)}\n`), { mode: 0o600 });
   } finally {
     unlinkQuietly(intent);
   }
@@ -62,7 +62,7 @@ export async function acquireGuardianLock(paths: MissionStatePaths, mode: string
     takeLock(paths, ownerFile, onCompromised)
       .then(async (again) => {
         release = again;
-        await writeFileAtomic(ownerFile, Buffer.from(`${JSON.stringify(owner)}\n`));
+        await writeFileAtomic(ownerFile, Buffer.from(`${JSON.stringify(owner)}\n`), { mode: 0o600 });
         onRecovered(error.message);
       })
       .catch((lost: unknown) => onLost(`${error.message}; taking it back failed: ${(lost as Error).message}`));
@@ -166,7 +166,7 @@ function liveStarter(lockDir: string): boolean {
 async function underTakeover<T>(lockDir: string, work: () => Promise<T | undefined>): Promise<T | undefined> {
   const file = `${lockDir}.takeover`;
   try {
-    writeFileSync(file, String(process.pid), { flag: 'wx' });
+    writeFileSync(file, String(process.pid), { flag: 'wx', mode: 0o600 });
   } catch (error) {
     if (errnoOf(error) !== 'EEXIST') throw new GuardError('STATE_IO', `cannot take over the guardian lock ${lockDir}: ${(error as Error).message}`);
     let pid = Number.NaN;

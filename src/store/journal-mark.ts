@@ -20,7 +20,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, fdatasyncSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { errnoOf } from '../errors.js';
-import { fsyncDir, removeQuietly, tempSiblingOf, writeDurably } from './atomic-write.js';
+import { fsyncDir, PRIVATE_FILE_MODE, removeQuietly, tempSiblingOf, writeDurably } from './atomic-write.js';
 
 /** Where the newest entry the guard wrote ends, and what it hashes to. */
 export interface JournalMark {
@@ -90,7 +90,7 @@ export async function resetMark(journalFile: string, mark: JournalMark): Promise
   const slot = encodeSlot(mark);
   const temp = tempSiblingOf(file);
   try {
-    await writeDurably(temp, Buffer.concat([slot, slot]));
+    await writeDurably(temp, Buffer.concat([slot, slot]), true, PRIVATE_FILE_MODE);
     renameSync(temp, file);
   } finally {
     removeQuietly(temp);

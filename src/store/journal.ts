@@ -93,7 +93,7 @@ export class Journal {
   // prefix the caller verified before (a cached projection).
   async open(from: JournalCursor = START): Promise<void> {
     this.#cursor = from;
-    await mkdir(dirname(this.file), { recursive: true });
+    await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
     // Verify without the lock first: a long journal takes seconds, and a lock held that long is
     // broken as stale by the next process. Under the lock only the rest, and a torn tail.
     await this.sync();
@@ -138,7 +138,7 @@ export class Journal {
     const entry = { v: 1, seq: this.#cursor.lastSeq + 1, at: this.#now().toISOString(), prev: this.#cursor.lastHash, ...body } as JournalEntry;
     const line = Buffer.from(JSON.stringify(entry));
     try {
-      const fd = openSync(this.file, 'a');
+      const fd = openSync(this.file, 'a', 0o600);
       try {
         // Under the lock the journal ends where this process last read it. If not, the lock was
         // broken (as stale) and someone else appended: writing now would fork the chain.
@@ -289,8 +289,8 @@ export class Journal {
 
 function ensureFile(file: string): void {
   if (existsSync(file)) return;
-  mkdirSync(dirname(file), { recursive: true });
-  closeSync(openSync(file, 'a'));
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  closeSync(openSync(file, 'a', 0o600));
 }
 
 // Read a whole journal without a Journal instance (commands that only look).

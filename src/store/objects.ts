@@ -23,7 +23,7 @@ import { gunzipSync, gzip, gzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { digestOf, type Digest } from '../core/types.js';
 import { errnoOf, GuardError } from '../errors.js';
-import { fsyncDir, removeQuietly, writeDurably } from './atomic-write.js';
+import { fsyncDir, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, removeQuietly, writeDurably } from './atomic-write.js';
 
 const MAX_CHAIN = 32;
 /** How deep a run of append deltas may go before a version is stored in full. */
@@ -85,13 +85,13 @@ export class ObjectStore {
     // Sync (see atomic-write.ts). Every directory made here must itself survive a crash: each
     // new one's entry in its parent is fsynced.
     const sub = join(this.#dir, digest.slice(0, 2));
-    const made = mkdirSync(sub, { recursive: true });
+    const made = mkdirSync(sub, { recursive: true, mode: PRIVATE_DIR_MODE });
     for (let dir = sub; made !== undefined; dir = dirname(dir)) {
       await fsyncDir(dirname(dir));
       if (dir === made || dirname(dir) === dir) break;
     }
     const temp = `${file}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`; // the pid: see objectTempOwner
-    await writeDurably(temp, encoded);
+    await writeDurably(temp, encoded, true, PRIVATE_FILE_MODE);
     try {
       linkSync(temp, file);
     } catch (error) {

@@ -1,7 +1,8 @@
 // Where guard state lives (DESIGN.md §4): outside the mission dir, one folder per mission.
 import { createHash } from 'node:crypto';
-import { realpathSync } from 'node:fs';
+import { chmodSync, mkdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { pinMissionRoot } from './contained.js';
 
 /** The files of one mission's guard state. */
 export interface MissionStatePaths {
@@ -28,6 +29,7 @@ export function defaultGuardHome(env: NodeJS.ProcessEnv, home: string): string {
 // The state folder of a mission: <basename>-<first 12 hex of sha256(realpath)>.
 export function missionStatePaths(guardHome: string, missionDir: string): MissionStatePaths {
   const real = realpathSync(missionDir);
+  pinMissionRoot(real); // from now on this process never follows a symlink out of it (contained.ts)
   const id = `${basename(real)}-${createHash('sha256').update(real).digest('hex').slice(0, 12)}`;
   const dir = join(guardHome, 'missions', id);
   return {
@@ -40,4 +42,21 @@ export function missionStatePaths(guardHome: string, missionDir: string): Missio
     digests: join(dir, 'digests.json'),
     sentinel: join(real, SENTINEL),
   };
+}
+
+/**
+ * The guard home and a mission's state folder, made (or tightened to) 0700: the object store and
+ * the journal hold copies of mission files, which other local users must not read. Files inside
+ * are created 0600 as well.
+ */
+export function securePrivateDirs(guardHome: string, paths: MissionStatePaths): void {
+  mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+  for (const dir of [guardHome, join(guardHome, 'missions'), paths.dir, paths.objects]) {
+    try {
+      const stats = statSync(dir);
+      if ((stats.mode & 0o077) !== 0 && stats.uid === process.getuid?.()) chmodSync(dir, 0o700);
+    } catch {
+      // not there (objects: made on the first snapshot, 0700) or not ours: left as it is
+    }
+  }
 }

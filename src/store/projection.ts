@@ -190,7 +190,7 @@ async function saveCache(projectionFile: string, state: MissionState, cursor: Pr
   // or an undefined would come back different): such a state is simply replayed every time.
   if (!isPlainJson(fields) || !isPlainJson(features)) return;
   const head: ProjectionHead = { v: 2, fingerprint: replayFingerprint(), cursor, state: fields, maps };
-  await writeFileAtomic(projectionFile, Buffer.from(`${JSON.stringify(head)}\n${JSON.stringify(features)}`), { durable: false });
+  await writeFileAtomic(projectionFile, Buffer.from(`${JSON.stringify(head)}\n${JSON.stringify(features)}`), { durable: false, mode: 0o600 });
 }
 
 function isPlainJson(value: unknown): boolean {

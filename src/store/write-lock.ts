@@ -51,7 +51,7 @@ async function acquire(file: string, mine: string, missionDir: string): Promise<
       return;
     } catch (error) {
       const code = errnoOf(error);
-      if (code === 'ENOENT') mkdirSync(join(file, '..'), { recursive: true });
+      if (code === 'ENOENT') mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
       else if (code !== 'EEXIST') throw new GuardError('STATE_IO', `cannot take the write lock ${file}: ${(error as Error).message}`, { cause: error });
     }
     removeIfAbandoned(file);
