@@ -7,7 +7,7 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createMission } from '../src/demo/droid-files.js';
 import { AppendTails } from '../src/guardian/appends.js';
-import { MissionStore } from '../src/guardian/mission-store.js';
+import { MissionStore } from '../src/mission/mission-store.js';
 import { loadDroidProfile } from '../src/profiles/profile.js';
 import { readFileVersion } from '../src/store/file-bytes.js';
 import { makeFeatures } from './missions.js';

@@ -3,7 +3,7 @@
 // machine where the guard is in use.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { MissionStore } from '../src/guardian/mission-store.js';
+import { MissionStore } from '../src/mission/mission-store.js';
 import { loadDroidProfile } from '../src/profiles/profile.js';
 import { createBenchMission } from './missions.js';
 import { result, type BenchResult } from './report.js';

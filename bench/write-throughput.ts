@@ -4,8 +4,8 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
-import { commitWrite } from '../src/guardian/transact.js';
-import { MissionStore } from '../src/guardian/mission-store.js';
+import { commitWrite } from '../src/mission/transact.js';
+import { MissionStore } from '../src/mission/mission-store.js';
 import { loadDroidProfile } from '../src/profiles/profile.js';
 import { readJournal } from '../src/store/journal.js';
 import { createBenchMission, featuresBytes, makeFeatures } from './missions.js';

@@ -6,8 +6,8 @@ import type { JournalEntry } from '../core/entries.js';
 import { replay, type MissionState } from '../core/replay.js';
 import type { Digest, Role } from '../core/types.js';
 import { GuardError } from '../errors.js';
-import { listMissionFiles } from '../guardian/file-io.js';
-import { listOddEntries } from '../guardian/odd-entries.js';
+import { listMissionFiles } from '../mission/file-io.js';
+import { listOddEntries } from '../mission/odd-entries.js';
 import type { Profile } from '../profiles/profile.js';
 import { matchArtifact } from '../profiles/profile.js';
 import { isAlive, readOwner, type LockOwner } from '../store/lock-owner.js';
@@ -15,7 +15,7 @@ import { namingMission, readJournal } from '../store/journal.js';
 import { DigestCache } from '../store/digest-cache.js';
 import { replayWithProjection, type Progress, type StatusState } from '../store/projection.js';
 import { missionStatePaths, type MissionStatePaths } from '../store/paths.js';
-import type { Inspection } from '../guardian/inspect.js';
+import type { Inspection } from '../mission/inspect.js';
 import { asMissionPath } from '../core/types.js';
 
 export interface MissionView {
@@ -105,6 +105,6 @@ function isArtifact(profile: Profile, path: string): boolean {
 // Inspect a viewed mission against durable truth (plan, verify). Loaded on use: status does not
 // inspect, and runs often.
 export async function inspectView(view: MissionView, profile: Profile): Promise<Inspection> {
-  const [{ inspectMission }, { ObjectStore }] = await Promise.all([import('../guardian/inspect.js'), import('../store/objects.js')]);
+  const [{ inspectMission }, { ObjectStore }] = await Promise.all([import('../mission/inspect.js'), import('../store/objects.js')]);
   return inspectMission({ missionDir: view.paths.missionDir, profile, state: view.state, objects: new ObjectStore(view.paths.objects) });
 }

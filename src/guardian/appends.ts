@@ -41,7 +41,7 @@ import { digestOf, type Digest } from '../core/types.js';
 import { orchestratorOf } from '../profiles/profile.js';
 import { openContained } from '../store/contained.js';
 import { readCapOf, readFileVersion, type FileIdentity, type FileVersion } from '../store/file-bytes.js';
-import type { GoodVersion, MissionStore } from './mission-store.js';
+import type { GoodVersion, MissionStore } from '../mission/mission-store.js';
 
 /** The old bytes re-read at every fast look, right before the appended ones. */
 export const WINDOW = 4096;

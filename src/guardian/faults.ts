@@ -5,7 +5,7 @@ import { ERROR_CODES, errnoOf, GuardError, isGuardError, reportableError } from 
 import { sentinelText } from '../core/freeze.js';
 import { escapeName, isEscape } from '../store/contained.js';
 import { SENTINEL } from '../store/paths.js';
-import type { MissionStore } from './mission-store.js';
+import type { MissionStore } from '../mission/mission-store.js';
 import { writeSentinelNoFollow } from './sentinel-write.js';
 
 /** A system error on a file of the mission itself: the mission's fault, not the guard's. */

@@ -33,10 +33,10 @@ import { decideCompletion, isComplete, type CompletionLimits } from '../watch/co
 import { watchMission, type MissionWatcher } from '../watch/mission-watcher.js';
 import { probeWriters } from '../watch/open-writers.js';
 import { AppendTails } from './appends.js';
-import { MissionStore } from './mission-store.js';
+import { MissionStore } from '../mission/mission-store.js';
 import { classifyFault, failClosed, type Fault } from './faults.js';
-import { listMissionFiles } from './file-io.js';
-import { recoverInterruptedWrites } from './write-recovery.js';
+import { listMissionFiles } from '../mission/file-io.js';
+import { recoverInterruptedWrites } from '../mission/write-recovery.js';
 import { Reactions, type Stuck } from './reactions.js';
 import { baseline } from './startup.js';
 

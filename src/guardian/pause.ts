@@ -18,8 +18,8 @@ import { orchestratorOf } from '../profiles/profile.js';
 import { isEscape } from '../store/contained.js';
 import { readBytesOrNull, readCapOf } from '../store/file-bytes.js';
 import { probeWriters } from '../watch/open-writers.js';
-import { appendIfSize, compareAndSwap } from './file-io.js';
-import type { MissionStore } from './mission-store.js';
+import { appendIfSize, compareAndSwap } from '../mission/file-io.js';
+import type { MissionStore } from '../mission/mission-store.js';
 import type { ReactionHost } from './reactions.js';
 
 /** How often a pause write is tried again when the orchestrator wrote first. */

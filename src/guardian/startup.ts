@@ -1,9 +1,9 @@
 // A guardian's start (DESIGN.md §7 "Baseline"): judge every artifact as found, finish what a
 // crash interrupted, then cross-check the summary against durable truth. Invalid at start means
 // frozen at start: the guard never launches an orchestrator into a mission that fails its checks.
-import { inspectMission } from './inspect.js';
-import { listMissionFiles, listMissionLinks } from './file-io.js';
-import type { MissionStore } from './mission-store.js';
+import { inspectMission } from '../mission/inspect.js';
+import { listMissionFiles, listMissionLinks } from '../mission/file-io.js';
+import type { MissionStore } from '../mission/mission-store.js';
 import type { Reactions } from './reactions.js';
 
 export interface StartupHost {

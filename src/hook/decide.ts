@@ -7,7 +7,7 @@ import type { EntryBody } from '../core/entries.js';
 import type { ArtifactSpec } from '../core/judge.js';
 import { asMissionPath, digestOf, type Digest, type Issue } from '../core/types.js';
 import { errnoOf } from '../errors.js';
-import type { MissionStore } from '../guardian/mission-store.js';
+import type { MissionStore } from '../mission/mission-store.js';
 import type { Profile } from '../profiles/profile.js';
 import { proposeOutcomes, type FileOp } from './file-ops.js';
 import { MissionLocator, type GuardedPath } from './guarded-missions.js';
@@ -234,7 +234,7 @@ class Missions {
   async store(missionDir: string): Promise<MissionStore> {
     let store = this.#stores.get(missionDir);
     if (store === undefined) {
-      const { MissionStore } = await import('../guardian/mission-store.js');
+      const { MissionStore } = await import('../mission/mission-store.js');
       store = await MissionStore.open(this.#guardHome, missionDir, await this.profile(missionDir));
       this.#stores.set(missionDir, store);
     }

@@ -6,8 +6,8 @@
 // because a bad one followed within milliseconds, can still be put back (`newestApproved`).
 import type { ArtifactSpec } from '../core/judge.js';
 import type { Issue } from '../core/types.js';
-import type { MissionStore } from '../guardian/mission-store.js';
-import { reconcileWithDisk, verifyVetoes } from '../guardian/reconcile.js';
+import type { MissionStore } from '../mission/mission-store.js';
+import { reconcileWithDisk, verifyVetoes } from '../mission/reconcile.js';
 
 /** Stores brought up to the disk in this hook call: once each, however many artifacts it touches. */
 const reconciled = new WeakSet<MissionStore>();

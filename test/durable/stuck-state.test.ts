@@ -8,7 +8,7 @@ import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { createMission, featureText, type Feature } from '../../src/demo/droid-files.js';
-import { MissionStore } from '../../src/guardian/mission-store.js';
+import { MissionStore } from '../../src/mission/mission-store.js';
 import { loadDroidProfile } from '../../src/profiles/profile.js';
 import { baseFeatures, withFeature } from '../helpers/droid.js';
 import { entriesOf, successLine } from '../helpers/durable.js';

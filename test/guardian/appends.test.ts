@@ -8,7 +8,7 @@ import { afterEach, test } from 'node:test';
 import type { JournalEntry } from '../../src/core/entries.js';
 import { createMission, featureText } from '../../src/demo/droid-files.js';
 import { AppendTails, AUDIT_MS, WINDOW } from '../../src/guardian/appends.js';
-import { MissionStore } from '../../src/guardian/mission-store.js';
+import { MissionStore } from '../../src/mission/mission-store.js';
 import { loadDroidProfile } from '../../src/profiles/profile.js';
 import { baseFeatures, withFeature } from '../helpers/droid.js';
 import { failOnLeakedChildren, FIXTURES, journal, sandbox, sha, spawnNode, startWatch, stopTestGuard, until, type GuardProcess, type Sandbox } from '../helpers/index.js';

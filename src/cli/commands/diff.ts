@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { diffVersions, isEmptyFeatureDiff, shapeOf, type FeatureDiff, type VersionDiff } from '../../core/diff.js';
 import { asMissionPath, digestOf, type Digest } from '../../core/types.js';
 import { EXIT, GuardError } from '../../errors.js';
-import { readOrNull } from '../../guardian/file-io.js';
+import { readOrNull } from '../../mission/file-io.js';
 import { matchArtifact } from '../../profiles/profile.js';
 import { defineCommand, jsonOption, missionOption, type Context } from '../command.js';
 import { profileFor, profileOptions, resolveMissionDir } from '../mission.js';

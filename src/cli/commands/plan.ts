@@ -3,7 +3,7 @@
 import { shellQuote } from '../../core/freeze.js';
 import { describe } from '../../core/plan.js';
 import { EXIT } from '../../errors.js';
-import { fixCommand } from '../../guardian/inspect.js';
+import { fixCommand } from '../../mission/inspect.js';
 import { defineCommand, jsonOption, missionOption } from '../command.js';
 import { profileFor, profileOptions, resolveMissionDir } from '../mission.js';
 import { missionFromArgs } from '../mission-arg.js';

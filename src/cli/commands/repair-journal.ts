@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { shellQuote, sentinelText } from '../../core/freeze.js';
 import { freezeAfterCut, kindsText } from '../../core/journal-cut.js';
 import { EXIT, GuardError } from '../../errors.js';
-import { MissionStore } from '../../guardian/mission-store.js';
+import { MissionStore } from '../../mission/mission-store.js';
 import { writeFileAtomic } from '../../store/atomic-write.js';
 import { isAlive, readOwner } from '../../store/guardian-lock.js';
 import { Journal, type JournalCut } from '../../store/journal.js';

@@ -7,7 +7,7 @@ import { artifactHealth, summarizeMission } from '../mission-view.js';
 import { ttyProgress } from '../progress.js';
 import { issuesText } from '../render.js';
 import { shellQuote, type Frozen } from '../../core/freeze.js';
-import { summaryArtifact } from '../../guardian/inspect.js';
+import { summaryArtifact } from '../../mission/inspect.js';
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { GuardError } from '../../errors.js';

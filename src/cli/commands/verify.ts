@@ -2,7 +2,7 @@
 // files. Exit 0 when consistent, 1 with one line per disagreement and the command that fixes it,
 // 74 when the journal itself is damaged (the report names `guard repair --journal`).
 import { EXIT, isGuardError } from '../../errors.js';
-import { fixCommand } from '../../guardian/inspect.js';
+import { fixCommand } from '../../mission/inspect.js';
 import type { Disagreement } from '../../core/plan.js';
 import { defineCommand, jsonOption, missionOption, type Context } from '../command.js';
 import { profileFor, profileOptions, resolveMissionDir } from '../mission.js';
