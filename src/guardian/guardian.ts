@@ -33,9 +33,10 @@ import { decideCompletion, isComplete, type CompletionLimits } from '../watch/co
 import { watchMission, type MissionWatcher } from '../watch/mission-watcher.js';
 import { probeWriters } from '../watch/open-writers.js';
 import { AppendTails } from './appends.js';
+import { PathQueues } from './path-queues.js';
+import { Recheck } from './recheck.js';
 import { MissionStore } from '../mission/mission-store.js';
 import { classifyFault, failClosed, type Fault } from './faults.js';
-import { listMissionFiles } from '../mission/file-io.js';
 import { recoverInterruptedWrites } from '../mission/write-recovery.js';
 import { Reactions, type Stuck } from './reactions.js';
 import { baseline } from './startup.js';
@@ -64,9 +65,6 @@ export interface GuardianOptions {
   /** Failpoint for crash-safety tests: SIGKILL this process right after journaling this kind. */
   crashAfter?: string;
 }
-
-/** Node may fire a timer up to a millisecond early; a check that finds the path not yet quiet re-arms. */
-const TRAILING_MARGIN_MS = 1;
 
 /**
  * After the last event of a burst the path is read once more (a safety net: every write raises an
@@ -104,8 +102,7 @@ export class Guardian {
   readonly #held = new Map<string, number>();
   /** Watcher events seen per path: an event after a read means the read may be stale. */
   readonly #events = new Map<string, number>();
-  readonly #timers = new Map<string, NodeJS.Timeout>();
-  readonly #queues = new Map<string, Promise<void>>();
+  readonly #paths: PathQueues;
   readonly #queued = new Set<string>();
   readonly #judged = new Map<string, Judged>();
   /**
@@ -113,17 +110,12 @@ export class Guardian {
    * periodic re-check compares against it to notice a change whose events were lost.
    */
   readonly #seen = new Map<string, FileIdentity | null>();
-  #recheck: NodeJS.Timeout | undefined;
+  readonly #recheck: Recheck;
   /** Write intents whose roll-forward this guardian already tried. */
   readonly #recovered = new Set<number>();
-  #idleWaiters: Array<() => void> = [];
   #watcher: MissionWatcher | undefined;
   #lock: GuardianLock | undefined;
   #stopped = false;
-  /** The baseline is done: from now on a watcher error means a rescan of the artifacts. */
-  #started = false;
-  /** A rescan is queued (watcher errors come in bursts: one rescan for all of them). */
-  #rescanQueued = false;
   /** The guard's own state failed: this guardian has frozen the mission and stops acting. */
   #failed = false;
 
@@ -131,15 +123,28 @@ export class Guardian {
     this.store = store;
     this.#options = options;
     this.#appends = new AppendTails(store);
+    this.#paths = new PathQueues(() => this.#reactions.pending);
+    this.#recheck = new Recheck(
+      {
+        store,
+        seen: (path) => this.#seen.get(path),
+        busy: (path) => this.#paths.busy(path),
+        check: (path) => this.#queueCheck(path),
+        retryWatch: () => this.#watcher?.retry(),
+        fault: (error) => this.#fault(error, undefined),
+        active: () => !this.#stopped && !this.#failed,
+      },
+      options.recheckMs ?? DEFAULT_RECHECK_MS,
+    );
     this.limits = { settleMs: options.settleMs, debounceMs: options.debounceMs ?? options.settleMs, stuckMs: options.stuckMs ?? 10_000 };
     this.#reactions = new Reactions({
       store,
       limits: this.limits,
       now: options.now ?? (() => new Date()),
-      inQueue: (path, task) => this.#inQueue(path, task),
+      inQueue: (path, task) => this.#paths.run(path, task),
       check: (path) => this.#check(path),
       hint: (path) => this.#hint(path),
-      idle: () => this.#settled(),
+      idle: () => this.#paths.settled(),
       hooks: options.hooks,
       fault: (error, path) => this.#fault(error, path),
       stopping: () => this.#stopped,
@@ -177,8 +182,7 @@ export class Guardian {
       guardian.#watcher = watchMission(store.paths.missionDir, (path) => guardian.#hint(path), (error) => guardian.#watchFailed(error));
       await guardian.#watcher.ready;
       await baseline({ store, reactions: guardian.#reactions, hint: (path) => guardian.#hint(path), whenIdle: () => guardian.whenIdle() });
-      guardian.#started = true;
-      guardian.#scheduleRecheck();
+      guardian.#recheck.start();
     } catch (error) {
       await guardian.#watcher?.close();
       await guardian.#lock.release();
@@ -191,30 +195,16 @@ export class Guardian {
   async stop(reason: string): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    for (const timer of this.#timers.values()) clearTimeout(timer);
-    this.#timers.clear();
-    clearTimeout(this.#recheck);
+    this.#recheck.stop();
     await this.#watcher?.close();
-    await Promise.allSettled([...this.#queues.values(), this.#reactions.idle()]);
+    await Promise.allSettled([this.#paths.drain(), this.#reactions.idle()]);
     await this.store.append({ kind: 'guard-stopped', pid: process.pid, reason }).catch(() => undefined);
     await this.#lock?.release();
   }
 
   /** Resolves when no check or reaction is running or pending (tests, baseline). */
   whenIdle(): Promise<void> {
-    if (this.#isIdle()) return Promise.resolve();
-    return new Promise((resolve) => this.#idleWaiters.push(resolve));
-  }
-
-  #isIdle(): boolean {
-    return this.#queues.size === 0 && this.#timers.size === 0 && this.#reactions.pending === 0;
-  }
-
-  #settled(): void {
-    if (!this.#isIdle()) return;
-    const waiters = this.#idleWaiters;
-    this.#idleWaiters = [];
-    for (const resolve of waiters) resolve();
+    return this.#paths.whenIdle();
   }
 
   #hint(path: string): void {
@@ -232,73 +222,16 @@ export class Guardian {
   // (Re-)arm the next check of `path`, `delayMs` from now (a trailing check, or a re-check of a
   // version that is not final yet).
   #later(path: string, delayMs: number): void {
-    clearTimeout(this.#timers.get(path));
-    this.#timers.set(
-      path,
-      setTimeout(() => {
-        this.#timers.delete(path);
-        this.#queueCheck(path);
-        this.#settled();
-      }, delayMs + TRAILING_MARGIN_MS),
-    );
+    this.#paths.later(path, delayMs, () => this.#queueCheck(path));
   }
 
   #queueCheck(path: string): void {
     if (this.#stopped || this.#failed || this.#queued.has(path)) return;
     this.#queued.add(path);
-    this.#inQueue(path, () => {
+    this.#paths.run(path, () => {
       this.#queued.delete(path);
       return this.#check(path);
     }).catch((error: unknown) => this.#fault(error, path));
-  }
-
-  // Run `task` in the queue of `path`: after every check and guard write of the path before it.
-  #inQueue<T>(path: string, task: () => Promise<T>): Promise<T> {
-    const previous = this.#queues.get(path) ?? Promise.resolve();
-    const run = previous.then(task);
-    const tail = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.#queues.set(path, tail);
-    void tail.then(() => {
-      if (this.#queues.get(path) === tail) this.#queues.delete(path);
-      this.#settled();
-    });
-    return run;
-  }
-
-  /**
-   * The safety net under the watcher (issue "hostile missions" item 6): the kernel drops events
-   * when its queue overflows (a burst of thousands of files), and nothing says so. Every
-   * `recheckMs` the artifacts are listed and stat'ed; one that changed since it was last read,
-   * appeared or vanished is checked. Cheap: a directory walk and a stat per artifact, no reads.
-   */
-  #scheduleRecheck(): void {
-    const every = this.#options.recheckMs ?? DEFAULT_RECHECK_MS;
-    if (every <= 0 || this.#stopped || this.#failed) return;
-    this.#recheck = setTimeout(() => {
-      this.#watcher?.retry(); // directories that could not be watched: tried again
-      void this.#recheckAll()
-        .catch((error: unknown) => this.#fault(error, undefined))
-        .finally(() => this.#scheduleRecheck());
-    }, every);
-    this.#recheck.unref();
-  }
-
-  async #recheckAll(): Promise<void> {
-    const paths = new Set([...(await listMissionFiles(this.missionDir)), ...this.store.state.artifacts.keys()]);
-    for (const path of paths) {
-      if (this.store.specOf(path) === undefined || this.#queues.has(path) || this.#timers.has(path)) continue;
-      let now;
-      try {
-        now = readFileIdentity(this.#abs(path));
-      } catch {
-        this.#queueCheck(path); // cannot be looked at (EACCES...): its check says why, as its fault
-        continue;
-      }
-      if (!this.#seen.has(path) || !sameVersion(this.#seen.get(path) ?? null, now)) this.#queueCheck(path);
-    }
   }
 
   #fail(error: Error): void {
@@ -327,7 +260,7 @@ export class Guardian {
   // incident only if something is wrong); any other is an incident of this mission, frozen with
   // the reason.
   #missionFault({ error, mission }: Fault, path: string | undefined): void {
-    if (error?.code === 'WATCH_FAILED') return this.#rescanSoon();
+    if (error?.code === 'WATCH_FAILED') return this.#recheck.soon();
     // A symlinked dir is one incident, named by the link, whichever file behind it was touched.
     const where = (mission?.code === 'ELOOP' ? mission.path : undefined) ?? path ?? mission?.path ?? '';
     this.#reactions.fault(where, mission?.code ?? error?.code ?? 'ERROR', mission?.detail ?? error?.message ?? 'unknown error');
@@ -341,17 +274,6 @@ export class Guardian {
     const where = typeof file === 'string' && file.startsWith(this.missionDir) ? file.slice(this.missionDir.length + 1) || '.' : 'the mission dir';
     const code = errnoOf(error) ?? 'error';
     this.#fault(new GuardError('WATCH_FAILED', `cannot watch ${where} (${code}); its files are checked by the periodic re-check until it can be watched again`, { cause: error }), undefined);
-  }
-
-  #rescanSoon(): void {
-    // Before the baseline, the baseline reads everything anyway.
-    if (!this.#started || this.#rescanQueued || this.#stopped || this.#failed) return;
-    this.#rescanQueued = true;
-    setImmediate(() => {
-      this.#rescanQueued = false;
-      if (this.#stopped || this.#failed) return;
-      this.#recheckAll().catch((error: unknown) => this.#fault(error, undefined));
-    });
   }
 
   #abs(path: string): string {

@@ -1,6 +1,5 @@
 // One mission's guard state opened for use: paths, snapshot objects, the journal and its replayed
 // state, and the last good versions. The guardian and every command that writes share it.
-import { mkdir } from 'node:fs/promises';
 import type { EntryBody, JournalEntry, WriteSource } from '../core/entries.js';
 import { judgeVersion, parseVersion, type ArtifactSpec, type JudgeContext, type Judgement, type LastGood } from '../core/judge.js';
 import { applyEntries, emptyState, evidenceOf, type MissionState } from '../core/replay.js';

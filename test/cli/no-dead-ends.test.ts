@@ -1,13 +1,13 @@
 // The operator's experience: every command's --help, errors that read as sentences, a mission as
 // an argument, and the small commands that used to leave a person without a next step.
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { execFile, execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { createMission, featureText, writeLikeTool } from '../../src/demo/droid-files.js';
 import { baseFeatures, withFeature } from '../helpers/droid.js';
-import { BIN, failOnLeakedChildren, journal, kinds, runGuard, sandbox, startWatch, stopGuard, until, type Sandbox } from '../helpers/index.js';
+import { BIN, failOnLeakedChildren, kinds, runGuard, sandbox, startWatch, stopGuard, until, type Sandbox } from '../helpers/index.js';
 import { UNDESCRIBED } from '../../src/cli/help.js';
 
 let box: Sandbox;

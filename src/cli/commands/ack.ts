@@ -7,7 +7,7 @@ import { checkMission } from '../../mission/mission-check.js';
 import { fixCommand, inspectMission } from '../../mission/inspect.js';
 import { MissionStore } from '../../mission/mission-store.js';
 import { defineCommand, jsonOption, missionOption } from '../command.js';
-import { profileFor, profileOptions, resolveMissionDir } from '../mission.js';
+import { profileFor, profileOptions } from '../mission.js';
 import { missionFromArgs } from '../mission-arg.js';
 import { issuesText } from '../render.js';
 import { confirmHuman, humanOption } from '../human.js';

@@ -2,7 +2,6 @@
 import { ENTRY_KINDS } from '../../core/entries.js';
 import { EXIT, GuardError } from '../../errors.js';
 import { defineCommand, jsonOption, missionOption } from '../command.js';
-import { resolveMissionDir } from '../mission.js';
 import { missionFromArgs } from '../mission-arg.js';
 import { viewMission } from '../mission-view.js';
 import { formatEntry } from '../render.js';

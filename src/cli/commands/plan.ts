@@ -5,7 +5,7 @@ import { describe } from '../../core/plan.js';
 import { EXIT } from '../../errors.js';
 import { fixCommand } from '../../mission/inspect.js';
 import { defineCommand, jsonOption, missionOption } from '../command.js';
-import { profileFor, profileOptions, resolveMissionDir } from '../mission.js';
+import { profileFor, profileOptions } from '../mission.js';
 import { missionFromArgs } from '../mission-arg.js';
 import { inspectView, viewMission } from '../mission-view.js';
 import { issuesText } from '../render.js';

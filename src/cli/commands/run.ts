@@ -14,7 +14,7 @@
  *    but a mission ended frozen).
  */
 import { mkdir } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { constants } from 'node:os';
 import { shellQuote } from '../../core/freeze.js';
 import { EXIT, exitCodeOf, GuardError } from '../../errors.js';

@@ -2,7 +2,7 @@
 import { openIncidents } from '../../core/replay.js';
 import { EXIT } from '../../errors.js';
 import { defineCommand, jsonOption, missionOption } from '../command.js';
-import { missionDirFor, profileFor, profileOptions, resolveMissionDir } from '../mission.js';
+import { missionDirFor, profileFor, profileOptions } from '../mission.js';
 import { artifactHealth, summarizeMission } from '../mission-view.js';
 import { ttyProgress } from '../progress.js';
 import { issuesText } from '../render.js';

@@ -5,7 +5,7 @@ import { EXIT, isGuardError } from '../../errors.js';
 import { fixCommand } from '../../mission/inspect.js';
 import type { Disagreement } from '../../core/plan.js';
 import { defineCommand, jsonOption, missionOption, type Context } from '../command.js';
-import { profileFor, profileOptions, resolveMissionDir } from '../mission.js';
+import { profileFor, profileOptions } from '../mission.js';
 import { missionFromArgs } from '../mission-arg.js';
 import { inspectView, viewMission, type MissionView } from '../mission-view.js';
 
