@@ -4,14 +4,17 @@
  *
  * Theory of operation:
  * - Every watcher event is a hint for one path. A hint queues a check of the path (checks of one
- *   path run one at a time; at most one waits behind the running one) and re-arms a trailing
- *   check shortly after, so the last version of any burst is read after the burst ends.
+ *   path run one at a time, path-queues.ts; at most one waits behind the running one) and
+ *   re-arms a trailing check shortly after, so the last version of any burst is read after the
+ *   burst ends. A periodic re-check (recheck.ts) looks for what the watcher missed.
  * - A check hashes the bytes. The last good digest needs nothing; anything else is judged
  *   against last good. An accepted version is snapshotted and journaled at once.
- * - A rejected version is acted on only once it is final (src/watch/completion.ts): nobody holds
- *   the file open for writing and, for a version cut short, the path has been quiet a moment.
- *   Until then the check asks again later. Before acting it re-reads: only bytes that are still
- *   on disk are acted on.
+ * - A rejected version is acted on only once it is final (src/watch/completion.ts, waited for
+ *   per path by finality.ts): nobody holds the file open for writing and, for a version cut
+ *   short, the path has been quiet a moment. Until then the check asks again later. Before
+ *   acting it re-reads: only bytes that are still on disk are acted on.
+ * - Start-up (baseline, recovery of interrupted writes, the cross-check) is startup.ts; the
+ *   mission's guard state and the services every command shares are src/mission/.
  * - The reaction (src/guardian/reactions.ts) runs outside the check, one at a time per mission;
  *   its writes to a path run in that path's queue, so no check of the path sees a half-done one.
  */
@@ -21,20 +24,20 @@ import type { JournalEntry } from '../core/entries.js';
 import type { ArtifactSpec } from '../core/judge.js';
 import type { Incident } from '../core/replay.js';
 import { salvageLog } from '../core/salvage.js';
-import type { Digest, Issue } from '../core/types.js';
+import type { Digest } from '../core/types.js';
 import { errnoOf, GuardError } from '../errors.js';
 import type { Profile } from '../profiles/profile.js';
-import { readFileIdentity, sameVersion, type FileIdentity } from '../store/file-bytes.js';
+import type { FileIdentity } from '../store/file-bytes.js';
 import { acquireGuardianLock, type GuardianLock } from '../store/guardian-lock.js';
 import { removeOrphanTemps } from '../store/orphan-temps.js';
 import { symlinkedDir } from '../store/contained.js';
 import { SENTINEL } from '../store/paths.js';
-import { decideCompletion, isComplete, type CompletionLimits } from '../watch/completion.js';
+import type { CompletionLimits } from '../watch/completion.js';
 import { watchMission, type MissionWatcher } from '../watch/mission-watcher.js';
-import { probeWriters } from '../watch/open-writers.js';
 import { AppendTails } from './appends.js';
 import { PathQueues } from './path-queues.js';
 import { Recheck } from './recheck.js';
+import { VersionWaits } from './finality.js';
 import { MissionStore } from '../mission/mission-store.js';
 import { classifyFault, failClosed, type Fault } from './faults.js';
 import { recoverInterruptedWrites } from '../mission/write-recovery.js';
@@ -76,35 +79,15 @@ const TRAILING_CHECK_MS = 50;
 /** The periodic re-check's default period (GuardianOptions.recheckMs). */
 export const DEFAULT_RECHECK_MS = 30_000;
 
-/** A rejected version's judgement, kept while it waits to be final (not judged twice). */
-interface Judged {
-  digest: Digest | null;
-  seq: number;
-  issues: Issue[];
-  complete: boolean;
-  /** performance.now() when this version was first seen rejected. */
-  since: number;
-  /** When a probe first found nobody holding it, and the path's event count then (completion.ts). */
-  clear?: { at: number; events: number };
-}
-
 export class Guardian {
   readonly store: MissionStore;
   readonly limits: CompletionLimits;
   readonly #options: GuardianOptions;
   readonly #reactions: Reactions;
   readonly #appends: AppendTails;
-  readonly #lastHint = new Map<string, number>();
-  /**
-   * Paths a writer holds open with a rejected version on disk, and since when: they are re-probed
-   * on a timer, not re-read at every event (a slow writer's backlog costs one probe per look).
-   */
-  readonly #held = new Map<string, number>();
-  /** Watcher events seen per path: an event after a read means the read may be stale. */
-  readonly #events = new Map<string, number>();
+  readonly #waits: VersionWaits;
   readonly #paths: PathQueues;
   readonly #queued = new Set<string>();
-  readonly #judged = new Map<string, Judged>();
   /**
    * What each artifact was last read as: a new inode means it was replaced by a rename, and the
    * periodic re-check compares against it to notice a change whose events were lost.
@@ -137,6 +120,7 @@ export class Guardian {
       options.recheckMs ?? DEFAULT_RECHECK_MS,
     );
     this.limits = { settleMs: options.settleMs, debounceMs: options.debounceMs ?? options.settleMs, stuckMs: options.stuckMs ?? 10_000 };
+    this.#waits = new VersionWaits(store.paths.missionDir, this.limits);
     this.#reactions = new Reactions({
       store,
       limits: this.limits,
@@ -212,9 +196,7 @@ export class Guardian {
     // Only artifacts and the sentinel: a log the agent keeps appending to must not keep the
     // guardian busy (the baseline waits until nothing is pending).
     if (path !== SENTINEL && this.store.specOf(path) === undefined) return this.#linkCheck(path);
-    this.#lastHint.set(path, performance.now());
-    this.#events.set(path, (this.#events.get(path) ?? 0) + 1);
-    if (this.#held.has(path)) return; // its writer is still at work: the re-probe timer looks
+    if (!this.#waits.hinted(path)) return; // its writer is still at work: the re-probe timer looks
     this.#later(path, TRAILING_CHECK_MS);
     this.#queueCheck(path);
   }
@@ -292,23 +274,16 @@ export class Guardian {
     if (path === SENTINEL) return this.#reactions.checkSentinel(true);
     const spec = this.store.specOf(path);
     if (spec === undefined) return;
-    const heldSince = this.#held.get(path);
-    if (heldSince !== undefined) {
-      const waited = performance.now() - heldSince;
-      if (waited < this.limits.stuckMs && probeWriters(this.#abs(path)).kind === 'held') return this.#later(path, Math.min(50, Math.max(1, waited / 8)));
-      this.#held.delete(path);
-    }
-    // Quiet time counts up to the read, not to the verdict (monotonic: a wall-clock jump must
-    // not shorten or stretch it).
-    const readAt = performance.now();
-    const events = this.#events.get(path) ?? 0;
+    const before = this.#waits.beforeRead(path);
+    if (before.kind === 'later') return this.#later(path, before.ms);
+    const { read } = before;
     const look = await this.#appends.look(path, spec, this.#abs(path)); // a log's appends alone when they extend last good
     this.#reactions.cleared(path); // it could be read: a fault of it from now on is a new one
     if (look.kind === 'appended') return void (this.#seen.set(path, look.identity), this.#forget(path), this.#reactions.accepted(path, look.digest, undefined, false));
     const { version, digest } = look;
     const bytes = version?.bytes ?? null;
-    const before = this.#seen.get(path);
-    const replaced = version !== null && before != null && before.ino !== version.ino;
+    const seen = this.#seen.get(path);
+    const replaced = version !== null && seen != null && seen.ino !== version.ino;
     this.#seen.set(path, version === null ? null : { ino: version.ino, size: version.size, mtimeMs: version.mtimeMs });
     if (this.#reactions.isKnown(path, digest)) return this.#forget(path);
     await this.store.journal.sync(); // a `guard write` or `guard ack` from another process?
@@ -316,8 +291,8 @@ export class Guardian {
 
     if (spec.role === 'tracked') return this.store.recordTracked(path, spec, bytes, await this.store.lastGood(path, spec));
     const seq = this.store.state.seq;
-    let judged = this.#judged.get(path);
-    if (judged?.digest !== digest || judged.seq !== seq) {
+    let judged = this.#waits.judgedAs(path, digest, seq);
+    if (judged === undefined) {
       const { verdict, previous, basis } = await this.store.judge(path, spec, bytes);
       if (verdict.kind === 'accepted') {
         this.#forget(path);
@@ -335,28 +310,15 @@ export class Guardian {
         await recoverInterruptedWrites(this.store);
         return this.#queueCheck(path);
       }
-      judged = { digest, seq, issues: verdict.issues, complete: isComplete(spec, bytes, verdict.issues), since: judged?.digest === digest ? judged.since : readAt };
-      this.#judged.set(path, judged);
+      judged = this.#waits.remember(path, spec, bytes, digest, seq, verdict.issues, read);
     }
     const pending = this.#pendingIncident(path, digest);
     let stuck: Stuck | undefined;
     if (pending === undefined) {
-      const since = Math.min(judged.since, heldSince ?? judged.since);
-      const quietMs = readAt - (this.#lastHint.get(path) ?? 0);
-      const clear = judged.clear !== undefined && judged.clear.events === events ? performance.now() - judged.clear.at : undefined;
-      const decision = decideCompletion({ complete: judged.complete, empty: bytes === null || bytes.length === 0, writers: () => probeWriters(this.#abs(path)), quietMs, seenMs: performance.now() - since, ...(clear === undefined ? {} : { clearMs: clear }) }, this.limits);
-      if (decision.kind === 'wait') {
-        if (decision.why === 'writer') this.#held.set(path, since);
-        if (decision.why === 'writer') delete judged.clear;
-        else if (decision.why === 'confirm' && clear === undefined) judged.clear = { at: readAt, events };
-        return this.#later(path, decision.recheckMs);
-      }
-      // Never act on a stale read: let the watcher's queued events in (a poll phase of the event
-      // loop), then the read stands only if no event came since and the file is the same one.
-      await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
-      if ((this.#events.get(path) ?? 0) !== events && decision.stuck === undefined) return this.#queueCheck(path);
-      if (!sameVersion(version, readFileIdentity(this.#abs(path)))) return this.#queueCheck(path);
-      stuck = decision.stuck;
+      const finality = await this.#waits.decide(path, judged, version, bytes === null || bytes.length === 0, read);
+      if (finality.kind === 'later') return this.#later(path, finality.ms);
+      if (finality.kind === 'again') return this.#queueCheck(path);
+      stuck = finality.stuck;
     }
     this.#forget(path);
     this.#reactions.reject({ path, spec, bytes, digest, issues: judged.issues, pending, stuck });
@@ -376,8 +338,7 @@ export class Guardian {
   }
 
   #forget(path: string): void {
-    this.#judged.delete(path);
-    this.#held.delete(path);
+    this.#waits.forget(path);
   }
 
   #pendingIncident(path: string, digest: Digest | null): Incident | undefined {
