@@ -267,6 +267,16 @@ export function evidenceOf(state: MissionState): Evidence {
   return { succeeded: state.succeeded, passedAssertions, completed, reopenable: state.reopenable };
 }
 
+/**
+ * Is the version on disk (its digest; null: no file) the artifact's last good? A path the journal
+ * never named is last good only while it does not exist. The one answer to "unchanged on disk?"
+ * for the guardian, the checks and inspect.
+ */
+export function isLastGood(state: Pick<MissionState, 'artifacts'>, path: string, digest: Digest | null): boolean {
+  const artifact = state.artifacts.get(path);
+  return artifact === undefined ? digest === null : artifact.lastGood === digest;
+}
+
 // Open incidents, oldest first.
 export function openIncidents(state: Pick<MissionState, 'incidents'>): Incident[] {
   return [...state.incidents.values()].filter((incident) => incident.open);

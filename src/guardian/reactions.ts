@@ -18,7 +18,7 @@ import { lstatSync, renameSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { sentinelText, type Frozen } from '../core/freeze.js';
 import type { ArtifactSpec } from '../core/judge.js';
-import { openIncidents, type Incident } from '../core/replay.js';
+import { isLastGood, openIncidents, type Incident } from '../core/replay.js';
 import { salvageLog } from '../core/salvage.js';
 import { digestOf, type Digest, type Issue } from '../core/types.js';
 import { SENTINEL } from '../store/paths.js';
@@ -98,8 +98,7 @@ export class Reactions {
   // already handled.
   isKnown(path: string, digest: Digest | null): boolean {
     const state = this.#store.state;
-    const artifact = state.artifacts.get(path);
-    if (artifact === undefined ? digest === null : artifact.lastGood === digest) {
+    if (isLastGood(state, path, digest)) {
       this.#rejectedOnDisk.delete(path);
       return true;
     }
@@ -107,7 +106,7 @@ export class Reactions {
     if (this.#rejectedOnDisk.has(path)) return this.#rejectedOnDisk.get(path) === digest;
     // A bad first version stays on disk while frozen; after a restart it is not judged again,
     // unless a crash left its incident pending (then the reaction is finished).
-    const decided = artifact === undefined && [...state.incidents.values()].some((incident) => incident.open && incident.path === path && incident.digest === digest && incident.outcome !== 'pending');
+    const decided = !state.artifacts.has(path) && [...state.incidents.values()].some((incident) => incident.open && incident.path === path && incident.digest === digest && incident.outcome !== 'pending');
     if (decided) this.#rejectedOnDisk.set(path, digest);
     return decided;
   }

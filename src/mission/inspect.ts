@@ -7,13 +7,14 @@ import { shellQuote } from '../core/freeze.js';
 import type { EvidenceFact } from '../core/entries.js';
 import { judgeVersion, parseVersion, type ArtifactSpec, type LastGood } from '../core/judge.js';
 import { planMission, type Current, type Disagreement, type Plan } from '../core/plan.js';
-import { evidenceOf, type MissionState } from '../core/replay.js';
-import { asMissionPath, digestOf, type Digest, type Issue } from '../core/types.js';
+import { evidenceOf, isLastGood, type MissionState } from '../core/replay.js';
+import { asMissionPath, digestOf, type Issue } from '../core/types.js';
 import { matchArtifact, orchestratorOf, type Profile } from '../profiles/profile.js';
 import type { ObjectStore } from '../store/objects.js';
 import { listMissionFiles, readOrNull } from './file-io.js';
 import { isEscape, symlinkedDir } from '../store/contained.js';
 import { listOddEntries } from './odd-entries.js';
+import { readLastGood } from './mission-store.js';
 
 /** What an inspection reads: a mission's replayed state, its objects, its files. */
 export interface InspectSource {
@@ -43,13 +44,7 @@ export function summaryArtifact(profile: Profile): { path: string; spec: Artifac
 
 export async function inspectMission(source: InspectSource): Promise<Inspection> {
   const { missionDir, profile, state, objects } = source;
-  const lastGood = async (path: string, spec: ArtifactSpec): Promise<LastGood | undefined> => {
-    const digest = state.artifacts.get(path)?.lastGood;
-    if (digest === undefined || digest === null) return undefined;
-    const bytes = await objects.get(digest as Digest);
-    const parsed = parseVersion(spec, undefined, bytes);
-    return { bytes, doc: parsed.ok ? parsed.value : undefined };
-  };
+  const lastGood = (path: string, spec: ArtifactSpec): Promise<LastGood | undefined> => readLastGood(objects, state, path, spec);
 
   const summary = summaryArtifact(profile);
   const context = { permits: new Set(state.permits.keys()), evidence: evidenceOf(state) };
@@ -71,8 +66,7 @@ export async function inspectMission(source: InspectSource): Promise<Inspection>
         : source.read?.has(path) === true
           ? (source.read.get(path) ?? null)
           : await readOrNull(join(missionDir, path)).catch((error: unknown) => (isEscape(error) && error.code === 'ELOOP' ? null : Promise.reject(error)));
-    const known = state.artifacts.get(path);
-    const unchanged = known === undefined ? bytes === null : known.lastGood === (bytes === null ? null : digestOf(bytes));
+    const unchanged = isLastGood(state, path, bytes === null ? null : digestOf(bytes));
     const isSummary = path === summary?.path;
     // Last good is read from the object store only when it is weighed: a changed artifact or the
     // summary (most of a mission is unchanged, and each read is a file, a gunzip and a hash).

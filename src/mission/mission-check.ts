@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import type { WriteSource } from '../core/entries.js';
 import type { ArtifactSpec } from '../core/judge.js';
+import { isLastGood } from '../core/replay.js';
 import { digestOf, type Issue } from '../core/types.js';
 import { listMissionFiles, readOrNull } from './file-io.js';
 import type { Accepted, GoodVersion, MissionStore } from './mission-store.js';
@@ -35,8 +36,7 @@ export async function checkMission(store: MissionStore) {
     const bytes = await readOrNull(join(dir, path));
     read.set(path, bytes);
     const digest = bytes === null ? null : digestOf(bytes);
-    const known = store.state.artifacts.get(path);
-    if (known === undefined ? digest === null : known.lastGood === digest) continue;
+    if (isLastGood(store.state, path, digest)) continue;
     const { verdict, previous, basis } = await store.judge(path, spec, bytes);
     if (verdict.kind === 'rejected') problems.push({ path, issues: verdict.issues });
     else accepted.push({ path, spec, bytes, verdict, previous, basis });

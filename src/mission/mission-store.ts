@@ -38,6 +38,17 @@ export interface RecordOptions {
   stillValid?: () => boolean;
 }
 
+// The last good version of an artifact as the journal names it, read from the object store and
+// parsed: the one way to read it, for a mission store (which caches it) and for inspect (which
+// reads a replayed view).
+export async function readLastGood(objects: ObjectStore, state: Pick<MissionState, 'artifacts'>, path: string, spec: ArtifactSpec): Promise<GoodVersion | undefined> {
+  const digest = state.artifacts.get(path)?.lastGood;
+  if (digest === undefined || digest === null) return undefined;
+  const bytes = Buffer.from(await objects.get(digest));
+  const parsed = spec.role === 'tracked' ? undefined : parseVersion(spec, undefined, bytes);
+  return { digest, bytes, doc: parsed?.ok === true ? parsed.value : undefined };
+}
+
 export class MissionStore {
   readonly paths: MissionStatePaths;
   readonly profile: Profile;
@@ -107,10 +118,8 @@ export class MissionStore {
     if (digest === undefined || digest === null) return undefined;
     const cached = this.#goodCache.get(path);
     if (cached?.digest === digest) return cached;
-    const bytes = Buffer.from(await this.objects.get(digest));
-    const parsed = spec.role === 'tracked' ? undefined : parseVersion(spec, undefined, bytes);
-    const good = { digest, bytes, doc: parsed?.ok === true ? parsed.value : undefined };
-    this.#remember(path, spec, good);
+    const good = await readLastGood(this.objects, this.state, path, spec);
+    if (good !== undefined) this.#remember(path, spec, good);
     return good;
   }
 
