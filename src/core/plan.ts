@@ -4,9 +4,7 @@
 import type { EvidenceFact } from './entries.js';
 import type { Incident, MissionState } from './replay.js';
 import { itemMap, itemsOf, type Item } from './pointer.js';
-import type { Issue, ItemsSelector } from './types.js';
-
-export type StatusSelector = ItemsSelector & { status: string };
+import type { Issue, StatusSelector } from './types.js';
 
 /** Why a feature counts as done. */
 export type Backing =
@@ -16,7 +14,8 @@ export type Backing =
 
 export interface DoneFeature {
   id: string;
-  status: 'completed' | 'cancelled';
+  /** Its done (or closed) status, as the journal last recorded it, else the first `done` word. */
+  status: string;
   backing: Backing[];
 }
 
@@ -71,16 +70,22 @@ export interface Plan {
   finalization: Incident[];
 }
 
-const NOT_STARTED = new Set(['pending', 'in_progress']);
+/** The selector's status words as sets (src/core/types.ts StatusSelector). */
+function wordsOf(selector: StatusSelector) {
+  const done = new Set(selector.done ?? []);
+  const closed = new Set(selector.closed ?? []);
+  return { done, closed, ended: new Set([...done, ...closed]), notStarted: new Set(selector.notStarted ?? []), absent: selector.absent ?? '' };
+}
 
 export function planMission(input: PlanInput): Plan {
   const { state, path, selector, current } = input;
-  const backing = backingOf(input);
+  const words = wordsOf(selector);
+  const backing = backingOf(input, words.ended);
   addAssertions(input, backing);
   const done: DoneFeature[] = [];
   for (const [id, reasons] of backing) {
     const journaled = state.features.get(id)?.status;
-    done.push({ id, status: journaled === 'cancelled' ? 'cancelled' : 'completed', backing: reasons });
+    done.push({ id, status: journaled != null && words.ended.has(journaled) ? journaled : (selector.done?.[0] ?? ''), backing: reasons });
   }
 
   const disagreements: Disagreement[] = [];
@@ -98,15 +103,15 @@ export function planMission(input: PlanInput): Plan {
   const order = current.kind === 'ok' && !hasErrors ? current.doc : (input.lastGood ?? (current.kind === 'ok' ? current.doc : undefined));
   const pending: PendingFeature[] = [];
   for (const item of itemsOf(order, selector)) {
-    const status = String(item.value[selector.status] ?? 'pending');
-    if (NOT_STARTED.has(status) && !backing.has(item.key)) pending.push({ id: item.key, status, position: pending.length });
+    const status = String(item.value[selector.status] ?? words.absent);
+    if (words.notStarted.has(status) && !backing.has(item.key)) pending.push({ id: item.key, status, position: pending.length });
   }
   const finalization = [...state.incidents.values()].filter((incident) => incident.finalization && incident.open);
   return { done, pending, disagreements, finalization };
 }
 
 // Every feature durable truth says is done, with the reasons, in the order they were learned.
-function backingOf(input: PlanInput): Map<string, Backing[]> {
+function backingOf(input: PlanInput, ended: ReadonlySet<string>): Map<string, Backing[]> {
   const { state } = input;
   const backing = new Map<string, Backing[]>();
   const add = (id: string, reason: Backing) => {
@@ -115,7 +120,7 @@ function backingOf(input: PlanInput): Map<string, Backing[]> {
     backing.set(id, list);
   };
   for (const history of state.features.values()) {
-    if (history.status !== 'completed' && history.status !== 'cancelled') continue;
+    if (history.status === null || !ended.has(history.status)) continue;
     const change = [...history.changes].reverse().find((item) => item.to === history.status);
     if (change !== undefined) add(history.id, { kind: 'journal', status: history.status, seq: change.seq, at: change.at });
   }
@@ -137,14 +142,16 @@ function backingOf(input: PlanInput): Map<string, Backing[]> {
 function addAssertions(input: PlanInput, backing: Map<string, Backing[]>): void {
   const doc = input.lastGood ?? (input.current.kind === 'ok' ? input.current.doc : undefined);
   const passed = passedAssertions(input);
+  const field = input.selector.fulfills;
   for (const item of itemsOf(doc, input.selector)) {
     const reasons = backing.get(item.key);
-    if (reasons !== undefined && fulfilled(item, passed)) reasons.push({ kind: 'assertions', assertions: (item.value.fulfills as unknown[]).map(String) });
+    if (reasons !== undefined && field !== undefined && fulfilled(item, passed, field)) reasons.push({ kind: 'assertions', assertions: (item.value[field] as unknown[]).map(String) });
   }
 }
 
 function featureDisagreements(input: PlanInput, backing: Map<string, Backing[]>, doc: unknown): Disagreement[] {
   const { path, selector } = input;
+  const words = wordsOf(selector);
   const items = itemMap(doc, selector);
   const rebuild = ['repair', '--rebuild', path];
   const disagreements: Disagreement[] = [];
@@ -155,20 +162,21 @@ function featureDisagreements(input: PlanInput, backing: Map<string, Backing[]>,
       disagreements.push({ code: 'missing', severity: 'error', path, feature: id, message: `"${id}" is missing from ${path} although ${why}`, fix: rebuild });
       continue;
     }
-    const status = String(item.value[selector.status] ?? 'pending');
-    if (NOT_STARTED.has(status)) {
+    const status = String(item.value[selector.status] ?? words.absent);
+    if (words.notStarted.has(status)) {
       disagreements.push({ code: 'reverted', severity: 'error', path, feature: id, message: `"${id}" is ${status} in ${path} although ${why}`, fix: rebuild });
     }
   }
   const passed = passedAssertions(input);
   for (const item of items.values()) {
-    if (item.value[selector.status] !== 'completed' || backing.has(item.key) || fulfilled(item, passed)) continue;
+    const status = item.value[selector.status];
+    if (typeof status !== 'string' || !words.done.has(status) || backing.has(item.key) || fulfilled(item, passed, selector.fulfills)) continue;
     disagreements.push({
       code: 'unbacked-completion',
       severity: 'warning',
       path,
       feature: item.key,
-      message: `"${item.key}" is completed in ${path} with no evidence: no journaled completion, no worker success, no passed assertions`,
+      message: `"${item.key}" is ${status} in ${path} with no evidence: no journaled completion, no worker success, no passed assertions`,
       fix: ['snapshots', path],
     });
   }
@@ -182,8 +190,9 @@ function passedAssertions(input: PlanInput): Set<string> {
   return passed;
 }
 
-function fulfilled(item: Item, passed: Set<string>): boolean {
-  const fulfills = item.value.fulfills;
+function fulfilled(item: Item, passed: Set<string>, field: string | undefined): boolean {
+  if (field === undefined) return false;
+  const fulfills = item.value[field];
   return Array.isArray(fulfills) && fulfills.length > 0 && fulfills.every((assertion) => passed.has(String(assertion)));
 }
 

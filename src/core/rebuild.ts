@@ -5,7 +5,8 @@
 // bottom, everything else keeps its place. A done feature that no stored version holds at all
 // (its only accepted version was overwritten before the guard read it) is written from durable
 // truth alone: id, done status, the evidence as its description, its worker session. Pure.
-import { describe, type DoneFeature, type StatusSelector } from './plan.js';
+import { describe, type DoneFeature } from './plan.js';
+import type { StatusSelector } from './types.js';
 import { isRecord, valueAt } from './pointer.js';
 
 export interface RebuildInput {

@@ -42,8 +42,14 @@ export interface ItemsSelector {
   key: string;
   bareArray?: boolean;
 }
-/** Where an item's status lives; `absent` is what the orchestrator reads a missing status as. */
-export type StatusSelector = ItemsSelector & { status: string; absent?: string };
+/**
+ * Where an item's status lives, and the orchestrator's words for it (data from its profile: the
+ * core knows no orchestrator's statuses). `absent`: what a missing status reads as; `done`: the
+ * item's work was done (a claim that needs evidence); `closed`: ended without work (cancelled);
+ * `notStarted`: still to schedule; `fulfills`: the item field listing the assertion ids whose
+ * passing shows it done.
+ */
+export type StatusSelector = ItemsSelector & { status: string; absent?: string; done?: string[]; closed?: string[]; notStarted?: string[]; fulfills?: string };
 /**
  * A keyed document (an object of named sections, each holding an item array under `items`), as
  * the keyed-* rule kinds read it (src/core/keyed-sections.ts). Everything here is a property name,
