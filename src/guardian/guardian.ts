@@ -67,6 +67,8 @@ export interface GuardianOptions {
   now?: () => Date;
   /** Failpoint for crash-safety tests: SIGKILL this process right after journaling this kind. */
   crashAfter?: string;
+  /** Aborted: stop even in the middle of the start (SIGTERM during a long baseline). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -78,6 +80,13 @@ const TRAILING_CHECK_MS = 50;
 
 /** The periodic re-check's default period (GuardianOptions.recheckMs). */
 export const DEFAULT_RECHECK_MS = 30_000;
+
+// Resolves 'aborted' when `signal` aborts (never without one).
+function whenAborted(signal: AbortSignal | undefined): Promise<'aborted'> {
+  if (signal === undefined) return new Promise(() => undefined);
+  if (signal.aborted) return Promise.resolve('aborted');
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve('aborted'), { once: true }));
+}
 
 export class Guardian {
   readonly store: MissionStore;
@@ -165,7 +174,14 @@ export class Guardian {
       await store.append({ kind: 'guard-started', pid: process.pid, host: hostname(), profile: options.profile.name, mode: options.mode });
       guardian.#watcher = watchMission(store.paths.missionDir, (path) => guardian.#hint(path), (error) => guardian.#watchFailed(error));
       await guardian.#watcher.ready;
-      await baseline({ store, reactions: guardian.#reactions, hint: (path) => guardian.#hint(path), whenIdle: () => guardian.whenIdle() });
+      const started = baseline({ store, reactions: guardian.#reactions, hint: (path) => guardian.#hint(path), whenIdle: () => guardian.whenIdle(), stopped: () => guardian.#stopped });
+      // A stop asked for during the baseline (which may wait on a writer for up to --stuck-ms)
+      // stops now: the baseline sees the guardian stopped at its next step and does nothing more.
+      if ((await Promise.race([started.then(() => 'done' as const), whenAborted(options.signal)])) === 'aborted') {
+        started.catch(() => undefined);
+        await guardian.stop('stopped while starting');
+        return guardian;
+      }
       guardian.#recheck.start();
     } catch (error) {
       await guardian.#watcher?.close();

@@ -11,6 +11,8 @@ export interface StartupHost {
   reactions: Reactions;
   hint: (path: string) => void;
   whenIdle: () => Promise<void>;
+  /** The guardian was stopped meanwhile: the start does nothing more. */
+  stopped: () => boolean;
 }
 
 // Judge everything as found, then finish whatever a crash interrupted. Evidence files go after
@@ -22,13 +24,18 @@ export async function baseline(host: StartupHost): Promise<void> {
   for (const evidence of [false, true]) {
     for (const path of artifacts) if ((store.specOf(path)?.role === 'evidence') === evidence) host.hint(path);
     await host.whenIdle();
+    if (host.stopped()) return;
   }
   // Symlinks where an artifact or a directory should be: each a mission fault (never followed).
   for (const link of listMissionLinks(store.paths.missionDir)) host.hint(link);
   await host.whenIdle();
+  if (host.stopped()) return;
   await reactions.recover();
+  if (host.stopped()) return;
   await crossCheck(host);
+  if (host.stopped()) return;
   await reactions.checkSentinel(false);
+  if (host.stopped()) return;
   await store.append({ kind: 'baseline', artifacts: artifacts.length, frozen: store.state.freeze.kind === 'frozen' });
 }
 

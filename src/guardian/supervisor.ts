@@ -41,6 +41,8 @@ export class Supervisor {
   readonly guardians = new Map<string, Guardian>();
   readonly #options: SupervisorOptions;
   readonly #starting = new Map<string, Promise<Guardian | undefined>>();
+  /** One per guardian still starting: a stop aborts their baselines. */
+  readonly #aborts = new Set<AbortController>();
   readonly #refused = new Set<string>();
   readonly #roots: FSWatcher[] = [];
   readonly #readopts = new Set<NodeJS.Timeout>();
@@ -62,7 +64,14 @@ export class Supervisor {
     const dir = resolve(missionDir);
     const existing = this.guardians.get(dir);
     if (existing !== undefined) return existing;
-    const guardian = await Guardian.start({ ...this.#options, missionDir: dir, profile: this.#options.profileFor(dir) });
+    const abort = new AbortController();
+    this.#aborts.add(abort);
+    let guardian: Guardian;
+    try {
+      guardian = await Guardian.start({ ...this.#options, missionDir: dir, profile: this.#options.profileFor(dir), signal: abort.signal });
+    } finally {
+      this.#aborts.delete(abort);
+    }
     if (this.#stopped) {
       await guardian.stop('supervisor stopped');
       return guardian;
@@ -184,6 +193,7 @@ export class Supervisor {
     for (const timer of this.#readopts) clearTimeout(timer);
     this.#readopts.clear();
     await Promise.all(this.#roots.map((watcher) => watcher.close()));
+    for (const abort of this.#aborts) abort.abort();
     await this.settled();
     await Promise.all([...this.guardians.values()].map((guardian) => guardian.stop(reason)));
   }

@@ -29,6 +29,8 @@ type TerminalPosition = 'foreground' | 'background' | 'gone' | 'unknown';
 export interface SignalRelay {
   /** The first stop signal that arrived before a child was attached (the run must not start). */
   readonly early: NodeJS.Signals | undefined;
+  /** Resolves with that first early stop signal (a start in progress stops at once). */
+  readonly whenEarly: Promise<NodeJS.Signals>;
   attach(child: Child): void;
   dispose(): void;
 }
@@ -37,11 +39,16 @@ export interface SignalRelay {
 export function relaySignals(terminal: boolean, onForward: (signal: NodeJS.Signals) => void = () => undefined): SignalRelay {
   let child: Child | undefined;
   let early: NodeJS.Signals | undefined;
+  let reportEarly: (signal: NodeJS.Signals) => void = () => undefined;
+  const whenEarly = new Promise<NodeJS.Signals>((resolve) => (reportEarly = resolve));
   const handlers = new Map<NodeJS.Signals, () => void>();
   for (const signal of FORWARDED) {
     const handler = () => {
       if (child === undefined) {
-        if (signal !== 'SIGWINCH') early ??= signal;
+        if (signal !== 'SIGWINCH') {
+          early ??= signal;
+          reportEarly(signal);
+        }
         return;
       }
       if (terminalDelivered(signal, child.detached, terminal)) return;
@@ -57,6 +64,7 @@ export function relaySignals(terminal: boolean, onForward: (signal: NodeJS.Signa
     get early() {
       return early;
     },
+    whenEarly,
     attach(next) {
       child = next;
     },

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import { createMission } from '../../src/demo/droid-files.js';
 import { baseFeatures } from '../helpers/droid.js';
-import { failOnLeakedChildren, journal, runGuard, sandbox, spawnNode, startWatch, statePaths, stopGuard, until, type GuardProcess, type Sandbox } from '../helpers/index.js';
+import { failOnLeakedChildren, journal, runGuard, sandbox, spawnGuard, spawnNode, startWatch, statePaths, stopGuard, until, type GuardProcess, type Sandbox } from '../helpers/index.js';
 
 let box: Sandbox;
 let writer: GuardProcess | undefined;
@@ -74,3 +74,29 @@ function guardRss(guard: GuardProcess): number | undefined {
     return undefined;
   }
 }
+
+test('SIGTERM during the start stops guard watch at once, though the baseline waits on a writer that holds a torn file open', async (t) => {
+  const file = join(box.mission, 'features.json');
+  // A torn features.json held open: the baseline's check waits on this writer up to --stuck-ms.
+  writer = spawnNode(box, ['-e', `
+    const fs = require('fs');
+    const fd = fs.openSync(${JSON.stringify(file)}, 'w');
+    fs.writeSync(fd, '{"features": [');
+    console.log('held');
+    setInterval(() => undefined, 1000);
+  `]);
+  await until(() => (writer?.stdout().includes('held') === true ? true : undefined), 'the writer holds the torn file');
+  const guard = spawnGuard(box, ['watch', box.mission, '--stuck-ms', '60000']);
+  await until(() => journal(box).some((entry) => entry.kind === 'guard-started'), `the start under way (guard stderr: ${guard.stderr()})`);
+  assert.equal(journal(box).some((entry) => entry.kind === 'baseline'), false, 'the baseline is still waiting on the writer');
+  const began = performance.now();
+  guard.process.kill('SIGTERM');
+  const stopped = await guard.done;
+  const tookMs = performance.now() - began;
+  t.diagnostic(`stopped ${Math.round(tookMs)} ms after SIGTERM during the baseline`);
+  assert.ok(tookMs < STOP_DEADLINE_MS, `guard watch took ${Math.round(tookMs)} ms to stop after SIGTERM during its start (stderr: ${stopped.stderr})`);
+  assert.equal(stopped.code, 0, stopped.stderr);
+  assert.equal(journal(box).at(-1)?.kind, 'guard-stopped', 'the stop is journaled last; nothing after it');
+  assert.equal(journal(box).some((entry) => entry.kind === 'write-rejected' || entry.kind === 'baseline'), false, 'the torn file under its writer was never acted on');
+  assert.equal(readFileSync(file, 'utf8'), '{"features": [', "the writer's bytes are untouched");
+});

@@ -159,11 +159,23 @@ async function guardedRun(ctx: Context, plan: RunPlan, relay: SignalRelay): Prom
   });
   const { supervisor } = guarding;
   void guarding.fatal.then(fail);
-  try {
-    for (const dir of plan.missions) await supervisor.add(dir);
-    if (plan.root !== undefined) {
+  // A stop signal during a long start (a baseline waiting on a writer) stops at once: the stop
+  // aborts the guardians still starting, and no further mission is added.
+  let stopping = false;
+  const starting = (async () => {
+    for (const dir of plan.missions) if (!stopping) await supervisor.add(dir);
+    if (plan.root !== undefined && !stopping) {
       await mkdir(plan.root.dir, { recursive: true });
       await supervisor.watchRoot(plan.root.dir, plan.root.existing);
+    }
+  })();
+  try {
+    const early = await Promise.race([starting.then(() => undefined), relay.whenEarly]);
+    if (early !== undefined) {
+      stopping = true;
+      await guarding.stop(`stopped by ${early} before the child started`);
+      await starting.catch(() => undefined);
+      return 128 + (constants.signals[early] ?? 0);
     }
   } catch (error) {
     await guarding.stop('start failed');

@@ -50,9 +50,21 @@ export const watchCommand = defineCommand({
       profileFor: (dir) => profileFor(ctx, dir, values, 'last-adopted'),
     });
     const { supervisor } = guarding;
+    // SIGTERM during a long start (a baseline waiting on a writer) stops at once: the stop aborts
+    // the guardians still starting, and no further mission is added.
+    let stopping: string | undefined;
+    const starting = (async () => {
+      for (const missionDir of missionDirs) if (stopping === undefined) await supervisor.add(missionDir);
+      if (root !== undefined && stopping === undefined) await supervisor.watchRoot(root, true);
+    })();
     try {
-      for (const missionDir of missionDirs) await supervisor.add(missionDir);
-      if (root !== undefined) await supervisor.watchRoot(root, true);
+      const first = await Promise.race([starting.then(() => undefined), stopSignal]);
+      if (first !== undefined) {
+        stopping = first;
+        await guarding.stop(first);
+        await starting.catch(() => undefined);
+        return supervisor.frozen ? EXIT.frozen : EXIT.ok;
+      }
     } catch (error) {
       await guarding.stop('start failed');
       throw error;
