@@ -320,6 +320,7 @@ export class Reactions {
         await store.append({ kind: 'restore-skipped', path: incident.path, incident: incident.id, found: digest, reason: 'a newer version was judged after a restart' });
       }
     }
+    if (this.#host.stopping()) return; // stopped during the start: the next start finishes it
     const unfrozen = openIncidents(state).find((incident) => !incident.finalization);
     if (unfrozen !== undefined && state.freeze.kind === 'open') await this.run(() => this.freeze(unfrozen.id, unfrozen.path, summarize(unfrozen.path, unfrozen.issues)));
     const freeze = state.freeze;
