@@ -10,16 +10,21 @@
  * journaled before the atomic rename, so a running guardian recognises it and does not judge it
  * again. Guard state lives under `options.guardHome`, else $GUARD_HOME, else
  * ${XDG_STATE_HOME:-~/.local/state}/mission-guard.
+ *
+ * The dir may be a mission dir or a dir a built-in orchestrator keeps its mission in: a Task
+ * Master project means its `.taskmaster/`, so `writeArtifact(project, 'tasks/tasks.json', ...)`
+ * writes `project/.taskmaster/tasks/tasks.json`, as `guard write --mission project` does.
  */
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
+import { relative, resolve } from 'node:path';
 import { judgeVersion, parseVersion } from './core/judge.js';
 import { evidenceOf, replay } from './core/replay.js';
 import { asMissionPath, type Digest, type Issue, type Transition } from './core/types.js';
 import { GuardError } from './errors.js';
 import { MissionStore } from './mission/mission-store.js';
 import { commitWrite, type CommitOptions } from './mission/transact.js';
-import { matchArtifact, resolveProfile, type Profile } from './profiles/profile.js';
+import { matchArtifact, missionDirFor, resolveProfile, type Profile } from './profiles/profile.js';
 import { readJournal } from './store/journal.js';
 import { ObjectStore } from './store/objects.js';
 import { defaultGuardHome, missionStatePaths } from './store/paths.js';
@@ -53,9 +58,10 @@ export type WriteOutcome =
 
 // Judge `bytes` (null = deleting the file) as the next version of the artifact at `relativePath`,
 // against the mission's last good version and journaled evidence. Writes nothing.
-export async function judgeArtifact(missionDir: string, relativePath: string, bytes: Uint8Array | string | null, options: GuardOptions = {}): Promise<ArtifactVerdict> {
+export async function judgeArtifact(dir: string, relativePath: string, bytes: Uint8Array | string | null, options: GuardOptions = {}): Promise<ArtifactVerdict> {
+  const missionDir = missionDirFor(resolve(dir));
   const profile = profileOf(missionDir, options);
-  const path = artifactPath(relativePath);
+  const path = artifactPath(relativePath, relative(resolve(dir), missionDir));
   const spec = matchArtifact(profile, path);
   if (spec === undefined) throw notAnArtifact(relativePath, profile);
   const paths = missionStatePaths(guardHomeOf(options), missionDir);
@@ -74,9 +80,10 @@ export async function judgeArtifact(missionDir: string, relativePath: string, by
 
 // Bring guard state up to the disk, judge, snapshot, journal, then temp + fsync + rename + fsync
 // dir. On reject nothing changes; bytes that already are the file and its last good journal nothing.
-export async function writeArtifact(missionDir: string, relativePath: string, bytes: Uint8Array | string, options: GuardOptions = {}): Promise<WriteOutcome> {
+export async function writeArtifact(dir: string, relativePath: string, bytes: Uint8Array | string, options: GuardOptions = {}): Promise<WriteOutcome> {
+  const missionDir = missionDirFor(resolve(dir));
   const profile = profileOf(missionDir, options);
-  const path = artifactPath(relativePath);
+  const path = artifactPath(relativePath, relative(resolve(dir), missionDir));
   const store = await MissionStore.open(guardHomeOf(options), missionDir, profile);
   const result = await commitWrite(store, path, Buffer.from(typeof bytes === 'string' ? Buffer.from(bytes) : bytes), 'guard-write', failpointOf(options));
   if (result.kind === 'rejected') return { ok: false, path, issues: result.issues };
@@ -106,8 +113,11 @@ function guardHomeOf(options: GuardOptions): string {
   return options.guardHome ?? defaultGuardHome(process.env, homedir());
 }
 
-function artifactPath(relativePath: string) {
-  const path = asMissionPath(relativePath.replace(/^\.\/+/, ''));
+// `inside`: where the mission dir is in the dir the caller named ('.taskmaster' for a Task Master
+// project): a path given from the project, `.taskmaster/tasks/tasks.json`, means the same file.
+function artifactPath(relativePath: string, inside: string) {
+  const given = relativePath.replace(/^\.\/+/, '');
+  const path = asMissionPath(inside !== '' && given.startsWith(`${inside}/`) ? given.slice(inside.length + 1) : given);
   if (path === undefined) throw new GuardError('NOT_AN_ARTIFACT', `"${relativePath}" is not a path inside the mission dir (give it relative to the mission dir, e.g. features.json)`);
   return path;
 }

@@ -7,10 +7,11 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { shellQuote } from '../core/freeze.js';
 import { countFilesUpTo, DEFAULT_MAX_MISSION_FILES } from '../profiles/mission-limits.js';
 import { GuardError } from '../errors.js';
-import { CONFIG_FILE, looksLikeMission, MISSION_MARKERS, resolveProfile, type Profile, type ProfileContext } from '../profiles/profile.js';
-import { detectMission } from '../orchestrators/index.js';
+import { looksLikeMission, missionDirFor, MISSION_MARKERS, resolveProfile, type Profile, type ProfileContext } from '../profiles/profile.js';
 import type { Context } from './command.js';
 import { escapeControls } from './render.js';
+
+export { missionDirFor } from '../profiles/profile.js';
 
 // The mission dir as an absolute path; throws MISSION_NOT_FOUND with the way to name one.
 export function resolveMissionDir(ctx: Context, option: string | undefined): string {
@@ -24,16 +25,6 @@ export function resolveMissionDir(ctx: Context, option: string | undefined): str
   const dir = resolve(ctx.io.cwd, given);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new GuardError('MISSION_NOT_FOUND', `mission dir ${dir} does not exist`);
   return missionDirFor(dir);
-}
-
-/**
- * The mission dir a named dir stands for: itself, or the mission dir a built-in orchestrator keeps
- * in it (`guard watch PROJECT` guards PROJECT/.taskmaster). A dir with its own guard.config.json
- * is always itself.
- */
-export function missionDirFor(dir: string): string {
-  if (existsSync(join(dir, CONFIG_FILE))) return dir;
-  return detectMission(dir)?.missionDir ?? dir;
 }
 
 /** Profile choice options shared by commands that judge. */

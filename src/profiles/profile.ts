@@ -8,7 +8,7 @@ import { DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, type ArtifactSpec, type SchemaChe
 import type { MissionPath } from '../core/types.js';
 import { GuardError } from '../errors.js';
 import { shellQuote } from '../core/freeze.js';
-import { ORCHESTRATOR_NAMES, orchestratorAt, orchestratorNamed, type Orchestrator, type OrchestratorName } from '../orchestrators/index.js';
+import { detectMission, ORCHESTRATOR_NAMES, orchestratorAt, orchestratorNamed, type Orchestrator, type OrchestratorName } from '../orchestrators/index.js';
 import { CONFIG_FILE, configState } from './adoption.js';
 import { MAX_CONFIG_BYTES, MAX_DEPTH_LIMIT, MAX_SCHEMA_BYTES, readBoundedFile, schemaSafetyProblems, unsafeGlobReason } from './config-safety.js';
 import { compileSchema, createAjv } from './schema-check.js';
@@ -121,6 +121,15 @@ export function resolveProfile(missionDir: string, choice: ProfileChoice = {}, c
   }
 }
 
+/**
+ * The mission dir a named dir stands for: itself, or the mission dir a built-in orchestrator keeps
+ * in it (`guard watch PROJECT` and `writeArtifact(PROJECT, ...)` mean PROJECT/.taskmaster). A dir
+ * with its own guard.config.json is always itself.
+ */
+export function missionDirFor(dir: string): string {
+  if (existsSync(join(dir, CONFIG_FILE))) return dir;
+  return detectMission(dir)?.missionDir ?? dir;
+}
 
 // The artifact a mission path belongs to, if any. The orchestrator's temp and lock files never are.
 export function matchArtifact(profile: Profile, path: MissionPath): ArtifactSpec | undefined {

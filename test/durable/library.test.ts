@@ -10,6 +10,7 @@ import { judgeArtifact, writeArtifact, type ArtifactVerdict, type WriteOutcome }
 import { baseFeatures, withFeature } from '../helpers/droid.js';
 import { completed, entriesOf, successLine } from '../helpers/durable.js';
 import { sandbox, sha, statePaths, type Sandbox } from '../helpers/index.js';
+import { createTaskMasterProject, tasksText, tmTask, twoTags } from '../helpers/taskmaster.js';
 
 let box: Sandbox;
 let features: Feature[];
@@ -98,5 +99,30 @@ describe('library: judgeArtifact and writeArtifact', () => {
     await assert.rejects(judgeArtifact(box.mission, 'notes.txt', 'x', options), (error: { code?: string }) => error.code === 'NOT_AN_ARTIFACT');
     await assert.rejects(writeArtifact(box.mission, '../outside.json', '{}', options), (error: { code?: string }) => error.code === 'NOT_AN_ARTIFACT');
     assert.equal(existsSync(join(box.dir, 'outside.json')), false);
+  });
+});
+
+describe('library: a Task Master project', () => {
+  test('a project dir means its .taskmaster/: a flattened tasks.json is refused, a new task is written there and journaled', async () => {
+    const project = join(box.dir, 'project');
+    const missionDir = createTaskMasterProject(project);
+    const tasksFile = join(missionDir, 'tasks', 'tasks.json');
+    const tags = twoTags();
+    const master = tags.master as NonNullable<typeof tags.master>;
+    const first = await writeArtifact(project, 'tasks/tasks.json', readFileSync(tasksFile), options);
+    assert.equal(first.ok, true, JSON.stringify(first));
+    assert.equal(existsSync(join(project, 'tasks')), false, 'nothing written beside .taskmaster');
+
+    const before = readFileSync(tasksFile);
+    const flattened = rejected(await writeArtifact(project, 'tasks/tasks.json', tasksText({ tasks: master.tasks }), options));
+    assert.ok(flattened.issues.length > 0);
+    assert.equal(readFileSync(tasksFile).equals(before), true, 'the refused write left the file byte for byte');
+
+    const grown = { ...tags, master: { ...master, tasks: [...master.tasks, tmTask(3, 'Write the docs', 'pending')] } };
+    const added = await writeArtifact(project, '.taskmaster/tasks/tasks.json', tasksText(grown), options);
+    assert.equal(added.ok, true, JSON.stringify(added));
+    assert.equal(readFileSync(tasksFile, 'utf8'), tasksText(grown));
+    assert.equal((await judgeArtifact(project, 'tasks/tasks.json', tasksText(grown), options)).ok, true);
+    assert.equal(existsSync(statePaths(box, missionDir).journal), true, 'journaled under the .taskmaster mission');
   });
 });
