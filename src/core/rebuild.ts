@@ -4,7 +4,8 @@
 // journaled version that still had them), and keep droid's order rules: done features go to the
 // bottom, everything else keeps its place. A done feature that no stored version holds at all
 // (its only accepted version was overwritten before the guard read it) is written from durable
-// truth alone: id, done status, the evidence as its description, its worker session. Pure.
+// truth alone: id, done status, the evidence as its description, and the fields the
+// orchestrator's adapter names for the worker session that did it. Pure.
 import { describe, type DoneFeature } from './plan.js';
 import type { StatusSelector } from './types.js';
 import { isRecord, valueAt } from './pointer.js';
@@ -16,6 +17,8 @@ export interface RebuildInput {
   done: readonly DoneFeature[];
   /** Feature objects, by id, from older versions: used for done features missing from `base`. */
   recovered: ReadonlyMap<string, Record<string, unknown>>;
+  /** The orchestrator's fields for an item done by a worker session (droid: its session ids). */
+  workerFields?: (session: string) => Record<string, unknown>;
 }
 
 export interface Rebuilt {
@@ -49,7 +52,7 @@ export function rebuildSummary(input: RebuildInput): Rebuilt {
     }
     const old = input.recovered.get(feature.id);
     if (old === undefined) {
-      moved.push(synthesize(selector, feature));
+      moved.push(synthesize(selector, feature, input.workerFields));
       result.synthesized.push(feature.id);
       continue;
     }
@@ -61,13 +64,13 @@ export function rebuildSummary(input: RebuildInput): Rebuilt {
 }
 
 // An item for a done feature from its evidence alone.
-function synthesize(selector: StatusSelector, feature: DoneFeature): Record<string, unknown> {
+function synthesize(selector: StatusSelector, feature: DoneFeature, workerFields: RebuildInput['workerFields']): Record<string, unknown> {
   const worker = feature.backing.find((backing) => backing.kind === 'worker');
   const why = feature.backing.map(describe).join('; ');
   return {
     [selector.key]: feature.id,
     description: `(written by guard repair --rebuild: no stored version of this feature exists) ${why}`,
     [selector.status]: feature.status,
-    ...(worker === undefined ? {} : { workerSessionIds: [worker.session], currentWorkerSessionId: null, completedWorkerSessionId: worker.session }),
+    ...(worker === undefined || workerFields === undefined ? {} : workerFields(worker.session)),
   };
 }

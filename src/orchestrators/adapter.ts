@@ -103,6 +103,12 @@ export interface Orchestrator {
   readonly pause: PausePlan;
   /** Whether an accepted version of `path` un-pauses the scheduler (the guard then pauses it again). */
   isUnpaused(path: string, doc: unknown): boolean;
+  /**
+   * `guard repair --rebuild`: the fields, beyond id, status and description, of a done item the
+   * summary lost and no stored version holds, written from the worker session whose success
+   * report shows it done (droid: its worker session fields). Without it, none.
+   */
+  rebuiltItemFields?(workerSession: string): Record<string, unknown>;
 }
 
 // The guard's own and every writer's `.<name>.<12 hex>.tmp` temp siblings are store-level

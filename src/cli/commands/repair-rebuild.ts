@@ -22,6 +22,7 @@ import { commitWrite } from '../../mission/transact.js';
 import { readJournal } from '../../store/journal.js';
 import type { Context } from '../command.js';
 import { profileFor, resolveMissionDir } from '../mission.js';
+import { orchestratorOf } from '../../profiles/profile.js';
 import { issuesText } from '../render.js';
 import { whoAmI } from './restore.js';
 
@@ -57,7 +58,8 @@ export async function rebuild(ctx: Context, values: RebuildOptions, artifact: st
   for (const version of versions) {
     for (const item of itemsOf(version, selector)) if (!recovered.has(item.key) && isRecord(item.value)) recovered.set(item.key, item.value);
   }
-  const rebuilt = rebuildSummary({ selector, base, done: plan.done, recovered });
+  const workerFields = orchestratorOf(store.profile).rebuiltItemFields;
+  const rebuilt = rebuildSummary({ selector, base, done: plan.done, recovered, ...(workerFields === undefined ? {} : { workerFields }) });
   if (rebuilt.lost.length > 0) {
     throw new GuardError('REPAIR_REFUSED', `the last good ${path} has no feature list to put ${rebuilt.lost.join(', ')} back into; restore an older snapshot instead: guard snapshots --mission ${shellQuote(missionDir)} ${path}`);
   }

@@ -34,4 +34,6 @@ export const droid: Orchestrator = {
   pause: { writes: DROID_PAUSE_WRITES, summary: 'state.json set to paused and a mission_paused line appended to progress_log.jsonl' },
   // droid resumed the mission (its state.json says anything but paused) while it is frozen.
   isUnpaused: (path, doc) => path === 'state.json' && (!isRecord(doc) || doc.state !== 'paused'),
+  // A feature droid's runner finished: the worker session in its history, none running now.
+  rebuiltItemFields: (session) => ({ workerSessionIds: [session], currentWorkerSessionId: null, completedWorkerSessionId: session }),
 };
