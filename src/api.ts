@@ -18,16 +18,15 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { relative, resolve } from 'node:path';
-import { judgeVersion, parseVersion } from './core/judge.js';
-import { evidenceOf, replay } from './core/replay.js';
+import { judgeVersion } from './core/judge.js';
 import { asMissionPath, type Digest, type Issue, type Transition } from './core/types.js';
 import { GuardError } from './errors.js';
 import { MissionStore } from './mission/mission-store.js';
 import { commitWrite, type CommitOptions } from './mission/transact.js';
 import { matchArtifact, missionDirFor, resolveProfile, type Profile } from './profiles/profile.js';
-import { readJournal } from './store/journal.js';
 import { ObjectStore } from './store/objects.js';
-import { defaultGuardHome, missionStatePaths } from './store/paths.js';
+import { defaultGuardHome } from './store/paths.js';
+import { judgeContextOf, readLastGood, viewMission } from './mission/mission-read.js';
 
 export interface GuardOptions {
   /** Where guard state lives (default: $GUARD_HOME, else the XDG state dir). */
@@ -64,17 +63,9 @@ export async function judgeArtifact(dir: string, relativePath: string, bytes: Ui
   const path = artifactPath(relativePath, relative(resolve(dir), missionDir));
   const spec = matchArtifact(profile, path);
   if (spec === undefined) throw notAnArtifact(relativePath, profile);
-  const paths = missionStatePaths(guardHomeOf(options), missionDir);
-  const state = replay((await readJournal(paths.journal)).entries);
-  const digest = state.artifacts.get(path)?.lastGood;
-  let previous;
-  if (digest !== undefined && digest !== null) {
-    const good = await new ObjectStore(paths.objects).get(digest);
-    const parsed = parseVersion(spec, undefined, good);
-    previous = { bytes: good, doc: parsed.ok ? parsed.value : undefined };
-  }
-  const context = { permits: new Set(state.permits.keys()), ...(spec.evidence === true ? { evidence: evidenceOf(state) } : {}) };
-  const verdict = judgeVersion(spec, previous, typeof bytes === 'string' ? Buffer.from(bytes) : bytes, context);
+  const { paths, state } = await viewMission(guardHomeOf(options), missionDir);
+  const previous = await readLastGood(new ObjectStore(paths.objects), state, path, spec);
+  const verdict = judgeVersion(spec, previous, typeof bytes === 'string' ? Buffer.from(bytes) : bytes, judgeContextOf(state, spec));
   return verdict.kind === 'accepted' ? { ok: true, path, transitions: verdict.transitions, reopened: verdict.reopened } : { ok: false, path, issues: verdict.issues };
 }
 

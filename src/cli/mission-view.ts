@@ -1,31 +1,22 @@
-// A read-only view of one mission for commands that only look (status, log, plan, verify):
-// the journal replayed without taking any lock, and each artifact's health on disk.
-import { existsSync } from 'node:fs';
+// What commands that only look (status, log, plan, verify) show of a mission: the view of
+// mission/mission-read.ts, a cheaper summary through the projection cache, and each artifact's
+// health on disk.
 import { join } from 'node:path';
-import type { JournalEntry } from '../core/entries.js';
-import { replay, type MissionState } from '../core/replay.js';
+import type { MissionState } from '../core/replay.js';
 import type { Digest, Role } from '../core/types.js';
-import { GuardError } from '../errors.js';
 import { listMissionFiles } from '../mission/file-io.js';
 import { listOddEntries } from '../mission/odd-entries.js';
 import type { Profile } from '../profiles/profile.js';
 import { matchArtifact } from '../profiles/profile.js';
-import { isAlive, readOwner, type LockOwner } from '../store/lock-owner.js';
-import { namingMission, readJournal } from '../store/journal.js';
+import { namingMission } from '../store/journal.js';
 import { DigestCache } from '../store/digest-cache.js';
 import { replayWithProjection, type Progress, type StatusState } from '../store/projection.js';
-import { missionStatePaths, type MissionStatePaths } from '../store/paths.js';
+import type { MissionStatePaths } from '../store/paths.js';
+import { guardianOf, statePathsOf, type MissionView } from '../mission/mission-read.js';
+
+export { viewMission, type MissionView } from '../mission/mission-read.js';
 import type { Inspection } from '../mission/inspect.js';
 import { asMissionPath } from '../core/types.js';
-
-export interface MissionView {
-  paths: MissionStatePaths;
-  entries: JournalEntry[];
-  state: MissionState;
-  /** Bytes at the end of the journal that are not a complete entry (repaired on the next write). */
-  tornBytes: number;
-  guardian: LockOwner | undefined;
-}
 
 export type Health = 'good' | 'changed' | 'missing' | 'new' | 'not-a-file';
 
@@ -35,13 +26,6 @@ export interface ArtifactHealth {
   health: Health;
   lastGood: Digest | null;
   current: Digest | null;
-}
-
-// Read and verify a mission's journal; JOURNAL_CORRUPT when the chain is broken.
-export async function viewMission(guardHome: string, missionDir: string): Promise<MissionView> {
-  const paths = statePathsOf(guardHome, missionDir);
-  const read = await namingMission(paths.missionDir, readJournal(paths.journal));
-  return { paths, entries: read.entries, state: replay(read.entries), tornBytes: read.torn?.length ?? 0, guardian: guardianOf(paths) };
 }
 
 /** A view without the entries or the feature histories, for `guard status`. */
@@ -54,19 +38,6 @@ export async function summarizeMission(guardHome: string, missionDir: string, on
   const paths = statePathsOf(guardHome, missionDir);
   const projection = await namingMission(paths.missionDir, replayWithProjection(paths.journal, paths.projection, { features: false, ...(onRebuild === undefined ? {} : { onRebuild }) }));
   return { paths, state: projection.state, tornBytes: projection.torn?.length ?? 0, guardian: guardianOf(paths) };
-}
-
-function statePathsOf(guardHome: string, missionDir: string): MissionStatePaths {
-  try {
-    return missionStatePaths(guardHome, missionDir);
-  } catch {
-    throw new GuardError('MISSION_NOT_FOUND', `mission dir ${missionDir} does not exist`);
-  }
-}
-
-function guardianOf(paths: MissionStatePaths): LockOwner | undefined {
-  const owner = readOwner(`${paths.guardianLock}.owner.json`);
-  return owner !== undefined && existsSync(paths.guardianLock) && isAlive(owner.pid) ? owner : undefined;
 }
 
 // Health of every artifact the journal knows or the mission dir holds.

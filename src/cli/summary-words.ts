@@ -1,7 +1,9 @@
 // `guard plan` / `guard status` in the orchestrator's words, for one whose adapter reads its
 // summary file itself (Task Master: tags, tasks, statuses), from the summary's last good version.
 import type { MissionState } from '../core/replay.js';
-import type { Digest } from '../core/types.js';
+import { asMissionPath, type Digest } from '../core/types.js';
+import { readLastGood } from '../mission/mission-read.js';
+import { matchArtifact, orchestratorOf, type Profile } from '../profiles/profile.js';
 import type { ItemGroup, Orchestrator } from '../orchestrators/index.js';
 import type { MissionStatePaths } from '../store/paths.js';
 
@@ -15,20 +17,21 @@ export interface SummaryGroups {
 }
 
 // Undefined when the adapter has no reader, or the journal has no good version of the summary yet.
-export async function readSummaryGroups(orchestrator: Orchestrator, view: { paths: MissionStatePaths; state: Pick<MissionState, 'artifacts'> }): Promise<SummaryGroups | undefined> {
-  const reader = orchestrator.summary;
-  if (reader === undefined) return undefined;
-  const digest = view.state.artifacts.get(reader.path)?.lastGood;
-  if (digest === undefined || digest === null) return undefined;
+export async function readSummaryGroups(profile: Profile, view: { paths: MissionStatePaths; state: Pick<MissionState, 'artifacts'> }): Promise<SummaryGroups | undefined> {
+  const reader = orchestratorOf(profile).summary;
+  const path = reader === undefined ? undefined : asMissionPath(reader.path);
+  const spec = path === undefined ? undefined : matchArtifact(profile, path);
+  const digest = reader === undefined ? undefined : view.state.artifacts.get(reader.path)?.lastGood;
+  if (reader === undefined || spec === undefined || digest === undefined || digest === null) return undefined;
   const { ObjectStore } = await import('../store/objects.js'); // only for an orchestrator with a reader: status stays light
-  let doc: unknown;
+  let good;
   try {
-    // A missing or damaged object is for guard verify to report; this view then shows nothing.
-    doc = JSON.parse(Buffer.from(await new ObjectStore(view.paths.objects).get(digest)).toString('utf8').replace(/^\uFEFF/, ''));
+    good = await readLastGood(new ObjectStore(view.paths.objects), view.state, reader.path, spec);
   } catch {
-    return undefined;
+    return undefined; // a missing or damaged object is for guard verify to report; this view then shows nothing
   }
-  const groups = reader.read(doc);
+  if (good?.doc === undefined) return undefined;
+  const groups = reader.read(good.doc);
   if (groups === undefined) return undefined;
   const finished = new Set(reader.finished);
   const counts = groups.map((group) => {

@@ -13,7 +13,13 @@ export async function readOrNull(file: string, cap = READ_CAP_BYTES): Promise<Bu
 }
 
 export async function digestOrNull(file: string, cap = READ_CAP_BYTES): Promise<Digest | null> {
-  const bytes = await readOrNull(file, cap);
+  return digestNow(file, cap);
+}
+
+// The digest of a file right now (null: no file), synchronously: for checks made under a lock,
+// with nothing awaited between them and what they guard.
+export function digestNow(file: string, cap = READ_CAP_BYTES): Digest | null {
+  const bytes = readBytesOrNull(file, cap);
   return bytes === null ? null : digestOf(bytes);
 }
 

@@ -7,14 +7,14 @@ import { shellQuote } from '../core/freeze.js';
 import type { EvidenceFact } from '../core/entries.js';
 import { judgeVersion, parseVersion, type ArtifactSpec, type LastGood } from '../core/judge.js';
 import { planMission, type Current, type Disagreement, type Plan } from '../core/plan.js';
-import { evidenceOf, isLastGood, type MissionState } from '../core/replay.js';
+import { isLastGood, type MissionState } from '../core/replay.js';
 import { asMissionPath, digestOf, type Issue } from '../core/types.js';
 import { matchArtifact, orchestratorOf, type Profile } from '../profiles/profile.js';
 import type { ObjectStore } from '../store/objects.js';
 import { listMissionFiles, readOrNull } from './file-io.js';
 import { isEscape, symlinkedDir } from '../store/contained.js';
 import { listOddEntries } from './odd-entries.js';
-import { readLastGood } from './mission-store.js';
+import { judgeContextOf, readLastGood } from './mission-read.js';
 
 /** What an inspection reads: a mission's replayed state, its objects, its files. */
 export interface InspectSource {
@@ -47,7 +47,6 @@ export async function inspectMission(source: InspectSource): Promise<Inspection>
   const lastGood = (path: string, spec: ArtifactSpec): Promise<LastGood | undefined> => readLastGood(objects, state, path, spec);
 
   const summary = summaryArtifact(profile);
-  const context = { permits: new Set(state.permits.keys()), evidence: evidenceOf(state) };
   const disagreements: Disagreement[] = [];
   const diskFacts: EvidenceFact[] = [];
   let current: Current = { kind: 'missing' };
@@ -71,7 +70,7 @@ export async function inspectMission(source: InspectSource): Promise<Inspection>
     // Last good is read from the object store only when it is weighed: a changed artifact or the
     // summary (most of a mission is unchanged, and each read is a file, a gunzip and a hash).
     const previous = unchanged && !isSummary ? undefined : await lastGood(path, spec);
-    const verdict = unchanged ? undefined : judgeVersion(spec, previous, bytes, spec.evidence === true ? context : { permits: context.permits });
+    const verdict = unchanged ? undefined : judgeVersion(spec, previous, bytes, judgeContextOf(state, spec));
     const evidence = spec.role === 'evidence';
     if (verdict?.kind === 'rejected' && !isSummary) {
       disagreements.push({

@@ -1,8 +1,9 @@
-// One mission's guard state opened for use: paths, snapshot objects, the journal and its replayed
-// state, and the last good versions. The guardian and every command that writes share it.
+// One mission's guard state opened for writing: paths, snapshot objects, the journal and its
+// replayed state kept live, and the last good versions cached. The guardian and every command
+// that writes share it; it reads through mission-read.ts like every other caller.
 import type { EntryBody, JournalEntry, WriteSource } from '../core/entries.js';
-import { judgeVersion, parseVersion, type ArtifactSpec, type JudgeContext, type Judgement, type LastGood } from '../core/judge.js';
-import { applyEntries, emptyState, evidenceOf, type MissionState } from '../core/replay.js';
+import { judgeVersion, type ArtifactSpec, type JudgeContext, type Judgement } from '../core/judge.js';
+import { applyEntries, emptyState, type MissionState } from '../core/replay.js';
 import { asMissionPath, digestOf, type Digest, type Issue } from '../core/types.js';
 import { errnoOf, GuardError, isGuardError, reportableError } from '../errors.js';
 import { fullSizeOf } from '../store/file-bytes.js';
@@ -12,13 +13,10 @@ import { matchArtifact, orchestratorOf, type Profile } from '../profiles/profile
 import { Journal, namingMission } from '../store/journal.js';
 import { ObjectStore } from '../store/objects.js';
 import { missionStatePaths, securePrivateDirs, type MissionStatePaths } from '../store/paths.js';
+import { judgeContextOf, readLastGood, type GoodVersion } from './mission-read.js';
 import { recoverInterruptedWrites, trackIntents, type WriteIntent } from './write-recovery.js';
 
-/** A last good version with its name. */
-export interface GoodVersion extends LastGood {
-  digest: Digest;
-  bytes: Buffer;
-}
+export type { GoodVersion } from './mission-read.js';
 
 export type Accepted = Extract<Judgement, { kind: 'accepted' }>;
 
@@ -36,17 +34,6 @@ export interface RecordOptions {
   replaced?: Digest | null;
   /** Checked under the journal lock with the basis: false journals nothing (judge again). */
   stillValid?: () => boolean;
-}
-
-// The last good version of an artifact as the journal names it, read from the object store and
-// parsed: the one way to read it, for a mission store (which caches it) and for inspect (which
-// reads a replayed view).
-export async function readLastGood(objects: ObjectStore, state: Pick<MissionState, 'artifacts'>, path: string, spec: ArtifactSpec): Promise<GoodVersion | undefined> {
-  const digest = state.artifacts.get(path)?.lastGood;
-  if (digest === undefined || digest === null) return undefined;
-  const bytes = Buffer.from(await objects.get(digest));
-  const parsed = spec.role === 'tracked' ? undefined : parseVersion(spec, undefined, bytes);
-  return { digest, bytes, doc: parsed?.ok === true ? parsed.value : undefined };
 }
 
 export class MissionStore {
@@ -144,7 +131,7 @@ export class MissionStore {
 
   // What the judge weighs beyond the two versions: unused permits and journaled evidence.
   contextFor(spec: ArtifactSpec): JudgeContext {
-    return { permits: new Set(this.state.permits.keys()), ...(spec.evidence === true ? { evidence: evidenceOf(this.state) } : {}) };
+    return judgeContextOf(this.state, spec);
   }
 
   async judge(path: string, spec: ArtifactSpec, bytes: Uint8Array | null): Promise<Judged> {

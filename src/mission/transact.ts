@@ -30,8 +30,7 @@ import { digestOf, type Digest, type Issue, type Transition } from '../core/type
 import { GuardError } from '../errors.js';
 import { stageFile } from '../store/atomic-write.js';
 import { withWriteLock } from '../store/write-lock.js';
-import { readBytesOrNull } from '../store/file-bytes.js';
-import { readOrNull } from './file-io.js';
+import { digestNow, readOrNull } from './file-io.js';
 import type { MissionStore } from './mission-store.js';
 import { reconcileWithDisk, verifyVetoes } from './reconcile.js';
 
@@ -101,11 +100,4 @@ export async function commitWrite(store: MissionStore, path: string, bytes: Buff
     }
     throw new GuardError('STATE_IO', `${path} kept changing while it was judged (${ATTEMPTS} times another write landed first); nothing was written. Try again.`);
   });
-}
-
-// The digest of a file right now, synchronously: checked under the journal lock, just before the
-// entry that names it as replaced. Never through a symlink (store/contained.ts).
-function digestNow(file: string): Digest | null {
-  const bytes = readBytesOrNull(file);
-  return bytes === null ? null : digestOf(bytes);
 }

@@ -24,7 +24,7 @@ export const planCommand = defineCommand({
     const { summary, plan, disagreements } = await inspectView(view, profile);
     const orchestrator = orchestratorOf(profile);
     // An orchestrator whose summary the feature plan cannot read (Task Master) is planned in its own words.
-    const words = summary === undefined ? await readSummaryGroups(orchestrator, view) : undefined;
+    const words = summary === undefined ? await readSummaryGroups(profile, view) : undefined;
     const missionDir = view.paths.missionDir;
     const withFix = disagreements.map((item) => ({ ...item, command: fixCommand(item.fix, missionDir) }));
     if (values.json === true) {

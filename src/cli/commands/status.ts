@@ -76,7 +76,7 @@ export const statusCommand = defineCommand({
         : 'nothing to do';
     const wayOut = frozen ? waysOut(mission, summaryArtifact(profile)?.path) : [];
     const orchestrator = orchestratorOf(profile);
-    const words = await readSummaryGroups(orchestrator, view);
+    const words = await readSummaryGroups(profile, view);
     // While frozen, how the orchestrator is held, beyond the sentinel (Task Master: its tools are denied).
     const held = frozen && orchestrator.pause.gate !== undefined ? `${orchestrator.title} is held: ${orchestrator.pause.summary} until guard ack` : undefined;
     if (values.json === true) {
