@@ -1,9 +1,11 @@
 // Which errors are a mission's and which are the guard's own (issues "one mission's fault never
-// stops another" and "fails open when its own state can't be written").
+// stops another" and "fails open when its own state can't be written"), and where a guardian's
+// errors go.
 import { readlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { ERROR_CODES, errnoOf, GuardError, isGuardError, reportableError } from '../errors.js';
 import { sentinelText } from '../core/freeze.js';
-import { escapeName, isEscape } from '../store/contained.js';
+import { escapeName, isEscape, symlinkedDir } from '../store/contained.js';
 import { SENTINEL } from '../store/paths.js';
 import type { MissionStore } from '../mission/mission-store.js';
 import { writeSentinelNoFollow } from './sentinel-write.js';
@@ -113,5 +115,78 @@ export function failClosed(store: MissionStore, error: unknown, path: string | u
       .append({ kind: 'mission-fault', path: '.', code: 'ESWAPPED', detail })
       .then((entry) => (store.state.freeze.kind === 'open' ? store.append({ kind: 'frozen', incident: entry.seq, path: '.', reason: `the mission dir was swapped: ${detail}` }) : undefined))
       .catch(() => undefined);
+  }
+}
+
+/** What a guardian's fault routing needs from it. */
+export interface FaultRoutes {
+  store: MissionStore;
+  /** Freeze the mission for a fault of one of its files; forget a fault that cleared. */
+  incident(path: string, code: string, detail: string): void;
+  cleared(path: string): void;
+  /** Look at every artifact again soon (events may have been lost). */
+  recheckSoon(): void;
+  /** The guardian cannot protect the mission any more: it stops. */
+  fatal(error: Error): void;
+  stopped(): boolean;
+}
+
+/**
+ * Where one guardian's errors go (issue "one mission's fault never stops another"): the error
+ * table decides (`fatal` in src/errors.ts, through classifyFault). A fatal error (its journal,
+ * its lock, a bug) stops the guardian, failing closed first; any other is handled as the
+ * mission's and the guardian goes on.
+ */
+export class FaultRouter {
+  readonly #routes: FaultRoutes;
+  #failed = false;
+
+  constructor(routes: FaultRoutes) {
+    this.#routes = routes;
+  }
+
+  /** The guard's own state failed: the mission is frozen and the guardian stops acting. */
+  get failed(): boolean {
+    return this.#failed;
+  }
+
+  fault(error: unknown, path: string | undefined): void {
+    const routes = this.#routes;
+    if (routes.stopped()) return;
+    const missionDir = routes.store.paths.missionDir;
+    const fault = classifyFault(error, missionDir);
+    if (!fault.fatal) return this.#missionFault(fault, path);
+    // Once: the sentinel it writes raises an event, and every check now fails the same way.
+    if (this.#failed) return;
+    this.#failed = true;
+    failClosed(routes.store, error, path);
+    routes.fatal(error as Error);
+  }
+
+  // The watcher could not watch a directory of the mission (unreadable, or the inotify limits):
+  // not the guard's own failure. Its files may have changed unseen, so every artifact is looked
+  // at again; the periodic re-check retries the watch.
+  watchFailed(error: Error): void {
+    const missionDir = this.#routes.store.paths.missionDir;
+    const file = (error as { path?: unknown }).path;
+    const where = typeof file === 'string' && file.startsWith(missionDir) ? file.slice(missionDir.length + 1) || '.' : 'the mission dir';
+    const code = errnoOf(error) ?? 'error';
+    this.fault(new GuardError('WATCH_FAILED', `cannot watch ${where} (${code}); its files are checked by the periodic re-check until it can be watched again`, { cause: error }), undefined);
+  }
+
+  // A symlinked directory is a mission fault: artifacts written behind it are never seen (contained.ts).
+  linkCheck(path: string): void {
+    const escape = symlinkedDir(join(this.#routes.store.paths.missionDir, path));
+    if (escape !== undefined) this.fault(escape, path);
+    else this.#routes.cleared(path); // no link (any more): planting one again is a new incident
+  }
+
+  // A non-fatal error: a watcher error rescans the artifacts (an incident only if something is
+  // wrong); any other is an incident of this mission, frozen with the reason.
+  #missionFault({ error, mission }: Fault, path: string | undefined): void {
+    if (error?.code === 'WATCH_FAILED') return this.#routes.recheckSoon();
+    // A symlinked dir is one incident, named by the link, whichever file behind it was touched.
+    const where = (mission?.code === 'ELOOP' ? mission.path : undefined) ?? path ?? mission?.path ?? '';
+    this.#routes.incident(where, mission?.code ?? error?.code ?? 'ERROR', mission?.detail ?? error?.message ?? 'unknown error');
   }
 }

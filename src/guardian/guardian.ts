@@ -21,16 +21,13 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { JournalEntry } from '../core/entries.js';
-import type { ArtifactSpec } from '../core/judge.js';
 import type { Incident } from '../core/replay.js';
-import { salvageLog } from '../core/salvage.js';
 import type { Digest } from '../core/types.js';
-import { errnoOf, GuardError } from '../errors.js';
+import { GuardError } from '../errors.js';
 import type { Profile } from '../profiles/profile.js';
 import type { FileIdentity } from '../store/file-bytes.js';
 import { acquireGuardianLock, type GuardianLock } from '../store/guardian-lock.js';
 import { removeOrphanTemps } from '../store/orphan-temps.js';
-import { symlinkedDir } from '../store/contained.js';
 import { SENTINEL } from '../store/paths.js';
 import type { CompletionLimits } from '../watch/completion.js';
 import { watchMission, type MissionWatcher } from '../watch/mission-watcher.js';
@@ -39,8 +36,8 @@ import { PathQueues } from './path-queues.js';
 import { Recheck } from './recheck.js';
 import { VersionWaits } from './finality.js';
 import { MissionStore } from '../mission/mission-store.js';
-import { classifyFault, failClosed, type Fault } from './faults.js';
-import { recoverInterruptedWrites } from '../mission/write-recovery.js';
+import { FaultRouter } from './faults.js';
+import { NotIncidents } from './not-incidents.js';
 import { Reactions, type Stuck } from './reactions.js';
 import { baseline } from './startup.js';
 
@@ -103,13 +100,11 @@ export class Guardian {
    */
   readonly #seen = new Map<string, FileIdentity | null>();
   readonly #recheck: Recheck;
-  /** Write intents whose roll-forward this guardian already tried. */
-  readonly #recovered = new Set<number>();
+  readonly #notIncidents: NotIncidents;
+  readonly #faults: FaultRouter;
   #watcher: MissionWatcher | undefined;
   #lock: GuardianLock | undefined;
   #stopped = false;
-  /** The guard's own state failed: this guardian has frozen the mission and stops acting. */
-  #failed = false;
 
   private constructor(store: MissionStore, options: GuardianOptions) {
     this.store = store;
@@ -123,8 +118,8 @@ export class Guardian {
         busy: (path) => this.#paths.busy(path),
         check: (path) => this.#queueCheck(path),
         retryWatch: () => this.#watcher?.retry(),
-        fault: (error) => this.#fault(error, undefined),
-        active: () => !this.#stopped && !this.#failed,
+        fault: (error) => this.#faults.fault(error, undefined),
+        active: () => !this.#stopped && !this.#faults.failed,
       },
       options.recheckMs ?? DEFAULT_RECHECK_MS,
     );
@@ -139,9 +134,18 @@ export class Guardian {
       hint: (path) => this.#hint(path),
       idle: () => this.#paths.settled(),
       hooks: options.hooks,
-      fault: (error, path) => this.#fault(error, path),
+      fault: (error, path) => this.#faults.fault(error, path),
       stopping: () => this.#stopped,
     });
+    this.#faults = new FaultRouter({
+      store,
+      incident: (path, code, detail) => this.#reactions.fault(path, code, detail),
+      cleared: (path) => this.#reactions.cleared(path),
+      recheckSoon: () => this.#recheck.soon(),
+      fatal: (error) => this.#fail(error),
+      stopped: () => this.#stopped,
+    });
+    this.#notIncidents = new NotIncidents(store);
   }
 
   get missionDir(): string {
@@ -172,7 +176,7 @@ export class Guardian {
       removeOrphanTemps(store.paths); // under the lock: what a killed guardian left behind
       await store.journal.sync();
       await store.append({ kind: 'guard-started', pid: process.pid, host: hostname(), profile: options.profile.name, mode: options.mode });
-      guardian.#watcher = watchMission(store.paths.missionDir, (path) => guardian.#hint(path), (error) => guardian.#watchFailed(error));
+      guardian.#watcher = watchMission(store.paths.missionDir, (path) => guardian.#hint(path), (error) => guardian.#faults.watchFailed(error));
       await guardian.#watcher.ready;
       const started = baseline({ store, reactions: guardian.#reactions, hint: (path) => guardian.#hint(path), whenIdle: () => guardian.whenIdle(), stopped: () => guardian.#stopped });
       // A stop asked for during the baseline (which may wait on a writer for up to --stuck-ms)
@@ -208,10 +212,10 @@ export class Guardian {
   }
 
   #hint(path: string): void {
-    if (this.#stopped || this.#failed) return;
+    if (this.#stopped || this.#faults.failed) return;
     // Only artifacts and the sentinel: a log the agent keeps appending to must not keep the
     // guardian busy (the baseline waits until nothing is pending).
-    if (path !== SENTINEL && this.store.specOf(path) === undefined) return this.#linkCheck(path);
+    if (path !== SENTINEL && this.store.specOf(path) === undefined) return this.#faults.linkCheck(path);
     if (!this.#waits.hinted(path)) return; // its writer is still at work: the re-probe timer looks
     this.#later(path, TRAILING_CHECK_MS);
     this.#queueCheck(path);
@@ -224,12 +228,12 @@ export class Guardian {
   }
 
   #queueCheck(path: string): void {
-    if (this.#stopped || this.#failed || this.#queued.has(path)) return;
+    if (this.#stopped || this.#faults.failed || this.#queued.has(path)) return;
     this.#queued.add(path);
     this.#paths.run(path, () => {
       this.#queued.delete(path);
       return this.#check(path);
-    }).catch((error: unknown) => this.#fault(error, path));
+    }).catch((error: unknown) => this.#faults.fault(error, path));
   }
 
   #fail(error: Error): void {
@@ -237,52 +241,8 @@ export class Guardian {
     this.#options.onFatal(this.missionDir, error);
   }
 
-  /**
-   * Mission faults vs the guard's own (issue "one mission's fault never stops another"): the
-   * error table decides (`fatal` in src/errors.ts, through classifyFault). A fatal error (its
-   * journal, its lock, a bug) stops this guardian, failing closed first; any other is handled as
-   * this mission's and the guardian goes on.
-   */
-  #fault(error: unknown, path: string | undefined): void {
-    if (this.#stopped) return;
-    const fault = classifyFault(error, this.missionDir);
-    if (!fault.fatal) return this.#missionFault(fault, path);
-    // Once: the sentinel it writes raises an event, and every check now fails the same way.
-    if (this.#failed) return;
-    this.#failed = true;
-    failClosed(this.store, error, path);
-    this.#fail(error as Error);
-  }
-
-  // A non-fatal error: a watcher error rescans the artifacts (events may have been lost; an
-  // incident only if something is wrong); any other is an incident of this mission, frozen with
-  // the reason.
-  #missionFault({ error, mission }: Fault, path: string | undefined): void {
-    if (error?.code === 'WATCH_FAILED') return this.#recheck.soon();
-    // A symlinked dir is one incident, named by the link, whichever file behind it was touched.
-    const where = (mission?.code === 'ELOOP' ? mission.path : undefined) ?? path ?? mission?.path ?? '';
-    this.#reactions.fault(where, mission?.code ?? error?.code ?? 'ERROR', mission?.detail ?? error?.message ?? 'unknown error');
-  }
-
-  // The watcher could not watch a directory of the mission (unreadable, or the inotify limits):
-  // not the guard's own failure. Its files may have changed unseen, so every artifact is looked
-  // at again; the periodic re-check retries the watch.
-  #watchFailed(error: Error): void {
-    const file = (error as { path?: unknown }).path;
-    const where = typeof file === 'string' && file.startsWith(this.missionDir) ? file.slice(this.missionDir.length + 1) || '.' : 'the mission dir';
-    const code = errnoOf(error) ?? 'error';
-    this.#fault(new GuardError('WATCH_FAILED', `cannot watch ${where} (${code}); its files are checked by the periodic re-check until it can be watched again`, { cause: error }), undefined);
-  }
-
   #abs(path: string): string {
     return join(this.missionDir, path);
-  }
-
-  // A symlinked directory is a mission fault: artifacts written behind it are never seen (contained.ts).
-  #linkCheck(path: string): void {
-    const escape = symlinkedDir(this.#abs(path));
-    if (escape !== undefined) this.#fault(escape, path);
-    else this.#reactions.cleared(path); // no link (any more): planting one again is a new incident
   }
 
   async #check(path: string): Promise<void> {
@@ -317,15 +277,7 @@ export class Guardian {
         this.#reactions.accepted(path, digest, verdict.doc, replaced);
         return;
       }
-      if (await this.#acceptValidPrefix(path, spec, bytes)) return this.#queueCheck(path);
-      // The version a `guard write` journaled it would replace: that write is landing now (its
-      // lock orders it), or it was killed before its rename and is rolled forward. Not an incident.
-      const intent = this.store.intents.get(path);
-      if (digest !== null && intent?.replaced === digest && !this.#recovered.has(intent.seq)) {
-        this.#recovered.add(intent.seq); // once: a file written after the intent is judged as usual
-        await recoverInterruptedWrites(this.store);
-        return this.#queueCheck(path);
-      }
+      if (await this.#notIncidents.explain(path, spec, bytes, digest)) return this.#queueCheck(path);
       judged = this.#waits.remember(path, spec, bytes, digest, seq, verdict.issues, read);
     }
     const pending = this.#pendingIncident(path, digest);
@@ -338,19 +290,6 @@ export class Guardian {
     }
     this.#forget(path);
     this.#reactions.reject({ path, spec, bytes, digest, issues: judged.issues, pending, stuck });
-  }
-
-  // An append-only log whose new part starts with valid complete lines: those lines are accepted
-  // (their evidence journaled) before the rest is judged, so a bad tail never takes them along.
-  async #acceptValidPrefix(path: string, spec: ArtifactSpec, bytes: Buffer | null): Promise<boolean> {
-    const previous = await this.store.lastGood(path, spec);
-    const salvage = salvageLog(spec, previous, bytes);
-    if (salvage === undefined || previous === undefined || salvage.prefix.length <= previous.bytes.length) return false;
-    const prefix = Buffer.from(salvage.prefix);
-    const judged = await this.store.judge(path, spec, prefix);
-    if (judged.verdict.kind !== 'accepted') return false;
-    await this.store.recordAccepted(path, spec, prefix, judged.verdict, judged.previous, 'watcher', { basis: judged.basis });
-    return true;
   }
 
   #forget(path: string): void {
