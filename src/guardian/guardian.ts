@@ -14,7 +14,9 @@
  *   short, the path has been quiet a moment. Until then the check asks again later. Before
  *   acting it re-reads: only bytes that are still on disk are acted on.
  * - Start-up (baseline, recovery of interrupted writes, the cross-check) is startup.ts; the
- *   mission's guard state and the services every command shares are src/mission/.
+ *   mission's guard state and the services every command shares are src/mission/. Errors go to
+ *   faults.ts (the mission's or the guard's own); rejected versions that are not incidents (a
+ *   log's valid prefix, a `guard write` landing) are not-incidents.ts.
  * - The reaction (src/guardian/reactions.ts) runs outside the check, one at a time per mission;
  *   its writes to a path run in that path's queue, so no check of the path sees a half-done one.
  */
