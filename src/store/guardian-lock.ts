@@ -5,7 +5,10 @@
 // Theory of operation (taking over a lock whose holder is gone):
 // - A starter first leaves an intent file (`guardian.lock.starting-<pid>`), then makes the lock
 //   dir, then writes the owner file, then removes the intent. So a lock dir without a current
-//   owner file belongs to a starter that is alive (its intent names a live pid) or dead.
+//   owner file belongs to a starter that is alive (its intent names a live pid and is not newer
+//   than the lock dir: a starter makes the dir after its intent) or dead. A live starter whose
+//   intent is newer than the lock dir did not make it: it is waiting like us. Counting it would
+//   let two starters that both arrived at a dead lock wait for each other until both gave up.
 // - A lock is taken over when its owner file names a dead process on this host, or when it has
 //   no current owner file, no live starter, and its mtime is older than a short grace (a guard
 //   that leaves no intent file, an older version, is given that long to write its owner file).
@@ -131,7 +134,7 @@ function judgeHeldLock(lockDir: string, ownerFile: string): HeldLock {
   const current = owner !== undefined && !(lock.birthtimeMs > ownerMtime);
   if (current && owner.host !== hostname()) return { kind: 'held', owner }; // another host: only the stale window tells
   if (current && isAlive(owner.pid)) return { kind: 'held', owner };
-  if (liveStarter(lockDir)) return { kind: 'starting' };
+  if (liveStarter(lockDir, lock.mtimeMs)) return { kind: 'starting' };
   if (current) return { kind: 'orphaned' }; // its owner died
   return Date.now() - lock.mtimeMs >= OWNERLESS_GRACE_MS ? { kind: 'orphaned' } : { kind: 'starting' };
 }
@@ -140,9 +143,9 @@ function intentFileOf(lockDir: string, pid: number): string {
   return `${lockDir}.starting-${pid}`;
 }
 
-// Is another process on this host between starting and writing its owner file? Intent files of
-// dead processes are removed on the way.
-function liveStarter(lockDir: string): boolean {
+// Is another process on this host between making the lock dir (last changed at `lockMtimeMs`) and
+// writing its owner file? Intent files of dead processes are removed on the way.
+function liveStarter(lockDir: string, lockMtimeMs: number): boolean {
   const prefix = `${basename(lockDir)}.starting-`;
   let names: string[];
   try {
@@ -155,8 +158,8 @@ function liveStarter(lockDir: string): boolean {
     const pid = Number(name.slice(prefix.length));
     if (pid === process.pid) continue;
     const file = join(dirname(lockDir), name);
-    if (Number.isSafeInteger(pid) && isAlive(pid) && !olderThan(file, INTENT_STALE_MS)) live = true;
-    else if (!Number.isSafeInteger(pid) || !isAlive(pid)) unlinkQuietly(file);
+    if (!Number.isSafeInteger(pid) || !isAlive(pid)) unlinkQuietly(file);
+    else if (!olderThan(file, INTENT_STALE_MS) && mayHaveMade(file, lockMtimeMs)) live = true;
   }
   return live;
 }
@@ -183,6 +186,15 @@ async function underTakeover<T>(lockDir: string, work: () => Promise<T | undefin
     return await work();
   } finally {
     unlinkQuietly(file);
+  }
+}
+
+// A starter's intent is written before its lock dir: one newer than the dir did not make it.
+function mayHaveMade(intent: string, lockMtimeMs: number): boolean {
+  try {
+    return statSync(intent).mtimeMs <= lockMtimeMs;
+  } catch {
+    return false; // gone: that starter finished or gave up
   }
 }
 

@@ -2,7 +2,7 @@
 // journal stops every command (fail closed); the repair keeps the verified prefix, moves the rest
 // to quarantine, journals what happened, and the commands work again.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { createMission } from '../../src/demo/droid-files.js';
 import type { Digest } from '../../src/core/types.js';
@@ -30,16 +30,23 @@ afterEach(async () => {
 failOnLeakedChildren();
 
 // Change one digit of line `seq`'s timestamp: still JSON, same length, but the chain breaks at the
-// next line. Returns the byte offset where line `seq` starts.
+// next line. Returns the byte offset where line `seq` starts. Edited in place, as an attacker
+// would: rewriting the whole file would empty it for a moment, and a guardian reading its journal
+// then (its log checks do) rightly stops on a journal that lost its entries.
 function tamper(seq: number): number {
   const file = statePaths(box).journal;
-  const bytes = readFileSync(file);
-  const lines = bytes.toString('utf8').split('\n');
+  const lines = readFileSync(file).toString('utf8').split('\n');
   const offset = Buffer.byteLength(lines.slice(0, seq - 1).map((line) => `${line}\n`).join(''));
   const line = lines[seq - 1] as string;
-  lines[seq - 1] = line.replace(/"at":"(\d{4})/, (_all, year: string) => `"at":"${String(Number(year) + 1)}`);
-  assert.notEqual(lines[seq - 1], line);
-  writeFileSync(file, lines.join('\n'));
+  const edited = line.replace(/"at":"(\d{4})/, (_all, year: string) => `"at":"${String(Number(year) + 1)}`);
+  assert.notEqual(edited, line);
+  assert.equal(Buffer.byteLength(edited), Buffer.byteLength(line));
+  const fd = openSync(file, 'r+');
+  try {
+    writeSync(fd, Buffer.from(edited), 0, Buffer.byteLength(edited), offset);
+  } finally {
+    closeSync(fd);
+  }
   return offset;
 }
 

@@ -2,11 +2,12 @@
 // next guardian takes the lock over within a few seconds instead of waiting out the 60 s stale
 // window, and two guardians starting at once on such a lock never both win.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, utimesSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { createMission } from '../../src/demo/droid-files.js';
 import { baseFeatures } from '../helpers/droid.js';
-import { failOnLeakedChildren, kinds, spawnGuard, startWatch, statePaths, stopGuard, until, type GuardProcess, type Sandbox, sandbox } from '../helpers/index.js';
+import { failOnLeakedChildren, kinds, runGuard, spawnGuard, startWatch, statePaths, stopGuard, until, type GuardProcess, type Sandbox, sandbox } from '../helpers/index.js';
 
 let box: Sandbox;
 
@@ -73,4 +74,42 @@ describe('an owner-less guardian lock', () => {
       await stopGuard(winner);
     }
   });
+
+  // Another starter that arrived at the dead lock after it died (its intent is newer than the lock
+  // dir) did not make it and is waiting too: it must not hold this one back. Before, each waited
+  // for the other's intent until both gave up with LOCK_HELD and the mission went unguarded.
+  test('a live starter whose intent is newer than the dead lock does not hold the takeover back', async () => {
+    const lock = plantOwnerlessLock(10_000);
+    await withOtherStarter(lock, 0, async () => {
+      const guard = await startWatch(box);
+      await stopGuard(guard);
+    });
+  });
+
+  test('a live starter whose intent is older than the lock dir may have made it: it is waited for', async () => {
+    const lock = plantOwnerlessLock(10_000);
+    await withOtherStarter(lock, 11_000, async () => {
+      const refused = await runGuard(box, ['watch', box.mission], { timeoutMs: 60_000 });
+      assert.equal(refused.code, 4, refused.stdout + refused.stderr);
+      assert.match(refused.stderr, /another guardian \(starting up\)/);
+      assert.equal(existsSync(lock), true, 'the lock dir it may own was left alone');
+    });
+  });
 });
+
+// Run `work` while a live process (a `sleep`) has a starter's intent file beside `lock`, written `ageMs` ago.
+async function withOtherStarter(lock: string, ageMs: number, work: () => Promise<void>): Promise<void> {
+  const other = spawn('sleep', ['120'], { stdio: 'ignore' });
+  const exited = new Promise((resolve) => other.once('exit', resolve));
+  try {
+    const pid = other.pid as number;
+    const intent = `${lock}.starting-${pid}`;
+    writeFileSync(intent, '');
+    const then = new Date(Date.now() - ageMs);
+    utimesSync(intent, then, then);
+    await work();
+  } finally {
+    other.kill('SIGKILL');
+    await exited;
+  }
+}
