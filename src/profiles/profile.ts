@@ -35,6 +35,16 @@ export const MISSION_MARKERS = ['features.json', 'state.json', '.taskmaster/', '
 export function looksLikeMission(dir: string): boolean {
   return existsSync(join(dir, CONFIG_FILE)) || orchestratorAt(dir) !== undefined;
 }
+
+/**
+ * The mission dir `dir` is or holds, if any: itself (droid's, a legacy Task Master project's, or
+ * one with its own guard.config.json) or the one a built-in orchestrator keeps in it (a project's
+ * `.taskmaster/`). How a named dir and a missions root's children are read.
+ */
+export function missionDirIn(dir: string): string | undefined {
+  if (existsSync(join(dir, CONFIG_FILE))) return dir;
+  return detectMission(dir)?.missionDir;
+}
 export const SCHEMAS_DIR = fileURLToPath(new URL('../../../schemas/', import.meta.url));
 
 const builtIns = new Map<OrchestratorName, Profile>();
