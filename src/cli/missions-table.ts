@@ -4,7 +4,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { openIncidents } from '../core/replay.js';
 import { shellQuote } from '../core/freeze.js';
-import { missionDirIn } from '../profiles/profile.js';
+import { missionDirUnderRoot } from '../profiles/profile.js';
 import { SENTINEL } from '../store/paths.js';
 import type { Context } from './command.js';
 import { summarizeMission } from './mission-view.js';
@@ -29,7 +29,7 @@ export interface MissionRow {
 export function missionsUnder(root: string): string[] {
   return readdirSync(root, { withFileTypes: true })
     .filter((entry) => entry.isDirectory())
-    .flatMap((entry) => missionDirIn(join(root, entry.name)) ?? [])
+    .flatMap((entry) => missionDirUnderRoot(join(root, entry.name)) ?? [])
     .sort();
 }
 

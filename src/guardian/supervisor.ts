@@ -3,7 +3,7 @@
 // under the root gets its `.taskmaster/` when `task-master init` runs).
 import { resolve } from 'node:path';
 import { isGuardError } from '../errors.js';
-import { looksLikeMission, missionDirIn, type Profile } from '../profiles/profile.js';
+import { looksLikeMission, missionDirUnderRoot, type Profile } from '../profiles/profile.js';
 import { watchMissionsRoot, type RootWatcher } from '../watch/root-watcher.js';
 import { Guardian, type GuardianOptions } from './guardian.js';
 
@@ -107,7 +107,7 @@ export class Supervisor {
 
   // A root's child dir may have become (or hold) a mission: adopt it.
   async #consider(child: string): Promise<void> {
-    const mission = missionDirIn(child);
+    const mission = missionDirUnderRoot(child);
     if (mission === undefined) return;
     await this.#adopt(mission);
     // Already guarded (a dir also named on the command line) or refused: the child needs no watch.

@@ -12,7 +12,9 @@
  * - A dir is watched first, then looked at (`onChild`): a marker created before the watch is seen
  *   by the look, one created after raises an event. Nothing falls in between, so no re-look timer.
  * - The supervisor settles a child once its mission is guarded or refused: the candidate's watch
- *   is closed. A child removed is forgotten; one made again (a new inode) is a candidate again.
+ *   is closed. Any event of the root about a child (made, removed, renamed, replaced) makes it a
+ *   candidate again, watched anew, since a dir made again under the same name may reuse the inode
+ *   number of the one removed; a guarded one is settled again at once. A child removed is forgotten.
  */
 import { lstatSync, readdirSync, watch, type FSWatcher } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
@@ -30,59 +32,21 @@ export interface RootWatcher {
 /** A dir vanished or stopped being one: its removal is an event, not an error. */
 const GONE = new Set(['ENOENT', 'ENOTDIR']);
 
-interface Child {
-  ino: number;
-  /** Its mission is guarded (its guardian watches it) or refused. */
-  settled: boolean;
-  /** Open while it is a candidate (none if the watch could not be made). */
-  watcher: FSWatcher | undefined;
-}
-
 // Watch `root`; returns the watcher and the child dirs present now (the caller adopts them or not).
 // `onChild` gets a child dir each time something may have changed at its top level.
 export function watchMissionsRoot(root: string, onChild: (child: string) => void, onError: (path: string, error: Error) => void): { watcher: RootWatcher; children: string[] } {
-  const children = new Map<string, Child>();
+  /** Candidate child dirs and their watch (undefined if it could not be made). */
+  const watches = new Map<string, FSWatcher | undefined>();
   const candidates = new Set<string>();
   let closed = false;
 
   const release = (dir: string): void => {
-    const child = children.get(dir);
-    child?.watcher?.close();
-    if (child !== undefined) child.watcher = undefined;
+    watches.get(dir)?.close();
+    watches.delete(dir);
     candidates.delete(dir);
   };
 
-  const forget = (dir: string): void => {
-    release(dir);
-    children.delete(dir);
-  };
-
-  // Look at the root's entry `name` as it is now; `announce`: report it when it may hold a mission.
-  const look = (name: string, announce: boolean): string | undefined => {
-    const dir = join(root, name);
-    let ino: number;
-    try {
-      const stats = lstatSync(dir);
-      // A symlink is not followed: the guard never acts through one.
-      if (!stats.isDirectory()) return void forget(dir);
-      ino = stats.ino;
-    } catch {
-      return void forget(dir);
-    }
-    const known = children.get(dir);
-    if (known !== undefined && known.ino === ino) {
-      if (!known.settled && announce) onChild(dir);
-      return dir;
-    }
-    forget(dir); // new, or replaced by another dir of the same name: a candidate
-    const child: Child = { ino, settled: false, watcher: undefined };
-    children.set(dir, child);
-    child.watcher = watchCandidate(dir);
-    if (announce) onChild(dir);
-    return dir;
-  };
-
-  const watchCandidate = (dir: string): FSWatcher | undefined => {
+  const watchCandidate = (dir: string): void => {
     try {
       const watcher = watch(dir, { persistent: true }, () => {
         if (!closed && candidates.has(dir)) onChild(dir);
@@ -91,12 +55,27 @@ export function watchMissionsRoot(root: string, onChild: (child: string) => void
         release(dir);
         if (!GONE.has(errnoOf(error) ?? '')) onError(dir, error);
       });
+      watches.set(dir, watcher);
       candidates.add(dir);
-      return watcher;
     } catch (error) {
       if (!GONE.has(errnoOf(error) ?? '')) onError(dir, error as Error);
-      return undefined;
     }
+  };
+
+  // The root's entry `name` may have changed: a dir there is watched anew (it may be another dir
+  // than the one watched before, even with the same inode number) and, with `announce`, reported.
+  const look = (name: string, announce: boolean): string | undefined => {
+    const dir = join(root, name);
+    release(dir);
+    try {
+      // A symlink is not followed: the guard never acts through one.
+      if (!lstatSync(dir).isDirectory()) return undefined;
+    } catch {
+      return undefined; // gone: forgotten
+    }
+    watchCandidate(dir);
+    if (announce) onChild(dir);
+    return dir;
   };
 
   const listNow = (announce: boolean): string[] => {
@@ -108,7 +87,7 @@ export function watchMissionsRoot(root: string, onChild: (child: string) => void
       return [];
     }
     const now = new Set(names.map((name) => join(root, name)));
-    for (const dir of [...children.keys()]) if (!now.has(dir)) forget(dir);
+    for (const dir of [...candidates]) if (!now.has(dir)) release(dir);
     return names.flatMap((name) => look(name, announce) ?? []);
   };
 
@@ -129,18 +108,13 @@ export function watchMissionsRoot(root: string, onChild: (child: string) => void
       settle(path) {
         const rel = relative(root, path);
         const name = rel.split(sep)[0];
-        if (closed || name === undefined || name === '' || name === '..' || isAbsolute(rel)) return;
-        const dir = join(root, name);
-        const child = children.get(dir);
-        if (child === undefined) return;
-        child.settled = true;
-        release(dir);
+        if (name === undefined || name === '' || name === '..' || isAbsolute(rel)) return;
+        release(join(root, name));
       },
       close() {
         closed = true;
         rootWatcher.close();
-        for (const dir of [...candidates]) release(dir);
-        children.clear();
+        for (const dir of [...watches.keys()]) release(dir);
       },
     },
     children: present,
