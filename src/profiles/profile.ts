@@ -38,20 +38,11 @@ export function looksLikeMission(dir: string): boolean {
 }
 
 /**
- * The mission dir `dir` is or holds, if any: itself (droid's, a legacy Task Master project's, or
- * one with its own guard.config.json) or the one a built-in orchestrator keeps in it (a project's
- * `.taskmaster/`). How a named dir and a missions root's children are read.
- */
-export function missionDirIn(dir: string): string | undefined {
-  if (existsSync(join(dir, CONFIG_FILE))) return dir;
-  return detectMission(dir)?.missionDir;
-}
-
-/**
  * The mission a missions root's child dir is or holds, as `guard watch --root` and `guard status
- * --root` find it: as `missionDirIn`, but never a legacy Task Master project (PROJECT/tasks/tasks.json
- * with the project itself as mission dir). Guarding one watches its whole source tree, and any
- * project with a tasks/tasks.json of its own would look like one: a human names it instead.
+ * --root` find it: as `missionDirFor` reads a named dir, but never a legacy Task Master project
+ * (PROJECT/tasks/tasks.json, the project itself as mission dir). Guarding one watches its whole
+ * source tree, and any project with a tasks/tasks.json of its own would look like one: a human
+ * names it instead.
  */
 export function missionDirUnderRoot(child: string): string | undefined {
   if (existsSync(join(child, CONFIG_FILE))) return child;
@@ -60,6 +51,7 @@ export function missionDirUnderRoot(child: string): string | undefined {
   if (found.orchestrator.name === 'taskmaster' && basename(found.missionDir) !== TASKMASTER_DIR) return undefined;
   return found.missionDir;
 }
+
 export const SCHEMAS_DIR = fileURLToPath(new URL('../../../schemas/', import.meta.url));
 
 const builtIns = new Map<OrchestratorName, Profile>();
