@@ -4,7 +4,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { openIncidents } from '../core/replay.js';
 import { shellQuote } from '../core/freeze.js';
-import { looksLikeMission } from '../profiles/profile.js';
+import { missionDirUnderRoot } from '../profiles/profile.js';
 import { SENTINEL } from '../store/paths.js';
 import type { Context } from './command.js';
 import { summarizeMission } from './mission-view.js';
@@ -24,12 +24,12 @@ export interface MissionRow {
   next: string;
 }
 
-// Every mission dir directly under `root`, in name order.
+// Every mission dir under `root` the way `guard watch --root` finds them: a child dir that is a
+// mission, or the one it holds (a Task Master project's `.taskmaster/`); in name order.
 export function missionsUnder(root: string): string[] {
   return readdirSync(root, { withFileTypes: true })
     .filter((entry) => entry.isDirectory())
-    .map((entry) => join(root, entry.name))
-    .filter((dir) => looksLikeMission(dir))
+    .flatMap((entry) => missionDirUnderRoot(join(root, entry.name)) ?? [])
     .sort();
 }
 

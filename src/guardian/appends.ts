@@ -40,7 +40,7 @@ import type { JsonLine } from '../core/parse.js';
 import { digestOf, type Digest } from '../core/types.js';
 import { orchestratorOf } from '../profiles/profile.js';
 import { openContained } from '../store/contained.js';
-import { readCapOf, readFileVersion, type FileIdentity, type FileVersion } from '../store/file-bytes.js';
+import { ownedCopy, readCapOf, readFileVersion, type FileIdentity, type FileVersion } from '../store/file-bytes.js';
 import type { GoodVersion, MissionStore } from '../mission/mission-store.js';
 
 /** The old bytes re-read at every fast look, right before the appended ones. */
@@ -114,7 +114,7 @@ export class AppendTails {
     const hash = createHash('sha256').update(bytes);
     const digest = hash.copy().digest('hex') as Digest;
     if (bytes.length === 0 || bytes[bytes.length - 1] === 0x0a) {
-      this.#tails.set(path, { ino: version.ino, size: bytes.length, digest, hash, window: Buffer.from(bytes.subarray(Math.max(0, bytes.length - WINDOW))), lines: newlines(bytes), fastSince: undefined, sinceFull: 0 });
+      this.#tails.set(path, { ino: version.ino, size: bytes.length, digest, hash, window: ownedCopy(bytes.subarray(Math.max(0, bytes.length - WINDOW))), lines: newlines(bytes), fastSince: undefined, sinceFull: 0 });
     }
     return { kind: 'full', version, digest };
   }
@@ -143,9 +143,9 @@ export class AppendTails {
     const entry = await store.journal.appendIf(() => store.basisOf(path, spec) === basis, { kind: 'write-accepted', path, digest, size, role: spec.role, by: 'watcher', transitions: [] });
     if (entry === null) return undefined;
     const window = Buffer.concat([tail.window, appended]);
-    this.#tails.set(path, { ...tail, size, digest, hash, window: Buffer.from(window.subarray(Math.max(0, window.length - WINDOW))), lines: tail.lines + newlines(appended), sinceFull: tail.sinceFull + appended.length });
+    this.#tails.set(path, { ...tail, size, digest, hash, window: ownedCopy(window.subarray(Math.max(0, window.length - WINDOW))), lines: tail.lines + newlines(appended), sinceFull: tail.sinceFull + appended.length });
     const lines = (verdict.doc as JsonLine[]).map(({ line, value }) => ({ line: line + tail.lines, value }));
-    store.extendGood(path, tail.digest, (good) => new AppendedGood(digest, good, Buffer.from(appended), lines));
+    store.extendGood(path, tail.digest, (good) => new AppendedGood(digest, good, ownedCopy(appended), lines));
     const facts = orchestratorOf(store.profile).evidenceFacts(path, [], lines);
     if (facts.length > 0) await store.append({ kind: 'evidence', path, facts });
     return { kind: 'appended', identity: { ...identity, size }, digest };
@@ -197,7 +197,7 @@ class AppendedGood implements GoodVersion {
       bytes.push(version.#chunk);
       for (const line of version.#lines) docs.push(line);
     }
-    this.#bytes = Buffer.concat(bytes);
+    this.#bytes = ownedCopy(bytes);
     this.#doc = Array.isArray(base.doc) ? docs : undefined;
     this.#base = undefined; // built: the run below it can be collected
   }

@@ -17,6 +17,7 @@ import { parseVersion, type ArtifactSpec, type JudgeContext, type LastGood } fro
 import { evidenceOf, replay, type MissionState } from '../core/replay.js';
 import type { Digest } from '../core/types.js';
 import { GuardError } from '../errors.js';
+import { ownedCopy } from '../store/file-bytes.js';
 import { isAlive, readOwner, type LockOwner } from '../store/lock-owner.js';
 import { namingMission, readJournal } from '../store/journal.js';
 import type { ObjectStore } from '../store/objects.js';
@@ -65,7 +66,7 @@ export function guardianOf(paths: MissionStatePaths): LockOwner | undefined {
 export async function readLastGood(objects: ObjectStore, state: Pick<MissionState, 'artifacts'>, path: string, spec: ArtifactSpec): Promise<GoodVersion | undefined> {
   const digest = state.artifacts.get(path)?.lastGood;
   if (digest === undefined || digest === null) return undefined;
-  const bytes = Buffer.from(await objects.get(digest));
+  const bytes = ownedCopy(await objects.get(digest));
   const parsed = spec.role === 'tracked' ? undefined : parseVersion(spec, undefined, bytes);
   return { digest, bytes, doc: parsed?.ok === true ? parsed.value : undefined };
 }

@@ -6,7 +6,7 @@ import { judgeVersion, type ArtifactSpec, type JudgeContext, type Judgement } fr
 import { applyEntries, emptyState, type MissionState } from '../core/replay.js';
 import { asMissionPath, digestOf, type Digest, type Issue } from '../core/types.js';
 import { errnoOf, GuardError, isGuardError, reportableError } from '../errors.js';
-import { fullSizeOf } from '../store/file-bytes.js';
+import { fullSizeOf, ownedCopy } from '../store/file-bytes.js';
 import { planQuarantine, quarantinedBytes } from '../store/quarantine.js';
 import { pinMissionRoot } from '../store/contained.js';
 import { matchArtifact, orchestratorOf, type Profile } from '../profiles/profile.js';
@@ -182,7 +182,7 @@ export class MissionStore {
         ? await this.append(body)
         : await this.journal.appendIf(() => (basis === undefined || this.basisOf(path, spec) === basis) && (stillValid === undefined || stillValid()), body);
     if (entry === null) return null;
-    if (bytes !== null && digest !== null) this.#remember(path, spec, { digest, bytes: Buffer.from(bytes), doc: verdict.doc });
+    if (bytes !== null && digest !== null) this.#remember(path, spec, { digest, bytes: ownedCopy(bytes), doc: verdict.doc });
     const facts = bytes === null ? [] : orchestratorOf(this.profile).evidenceFacts(path, previous?.doc, verdict.doc);
     if (facts.length > 0) await this.append({ kind: 'evidence', path, facts });
     await this.#warnOnce(path, digest, verdict.warnings);

@@ -1,7 +1,7 @@
 // Profiles as data: the built-in droid profile and guard.config.json share one format
 // (schemas/guard-config.schema.json). Loading compiles schemas once per profile.
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import picomatch from 'picomatch';
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, type ArtifactSpec, type SchemaCheck } from '../core/judge.js';
@@ -9,6 +9,7 @@ import type { MissionPath } from '../core/types.js';
 import { GuardError } from '../errors.js';
 import { shellQuote } from '../core/freeze.js';
 import { detectMission, ORCHESTRATOR_NAMES, orchestratorAt, orchestratorNamed, type Orchestrator, type OrchestratorName } from '../orchestrators/index.js';
+import { TASKMASTER_DIR } from '../orchestrators/taskmaster/index.js';
 import { CONFIG_FILE, configState } from './adoption.js';
 import { MAX_CONFIG_BYTES, MAX_DEPTH_LIMIT, MAX_SCHEMA_BYTES, readBoundedFile, schemaSafetyProblems, unsafeGlobReason } from './config-safety.js';
 import { compileSchema, createAjv } from './schema-check.js';
@@ -35,6 +36,22 @@ export const MISSION_MARKERS = ['features.json', 'state.json', '.taskmaster/', '
 export function looksLikeMission(dir: string): boolean {
   return existsSync(join(dir, CONFIG_FILE)) || orchestratorAt(dir) !== undefined;
 }
+
+/**
+ * The mission a missions root's child dir is or holds, as `guard watch --root` and `guard status
+ * --root` find it: as `missionDirFor` reads a named dir, but never a legacy Task Master project
+ * (PROJECT/tasks/tasks.json, the project itself as mission dir). Guarding one watches its whole
+ * source tree, and any project with a tasks/tasks.json of its own would look like one: a human
+ * names it instead.
+ */
+export function missionDirUnderRoot(child: string): string | undefined {
+  if (existsSync(join(child, CONFIG_FILE))) return child;
+  const found = detectMission(child);
+  if (found === undefined) return undefined;
+  if (found.orchestrator.name === 'taskmaster' && basename(found.missionDir) !== TASKMASTER_DIR) return undefined;
+  return found.missionDir;
+}
+
 export const SCHEMAS_DIR = fileURLToPath(new URL('../../../schemas/', import.meta.url));
 
 const builtIns = new Map<OrchestratorName, Profile>();

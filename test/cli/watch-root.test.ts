@@ -2,12 +2,14 @@
 // another guard skipped and picked up when released; --on-incident once per incident, never in
 // the way of the next restore.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { createMission, featureText, writeLikeTool } from '../../src/demo/droid-files.js';
 import { baseFeatures, withFeature } from '../helpers/droid.js';
-import { failOnLeakedChildren, journal, kinds, runGuard, sandbox, spawnGuard, stopGuard, until, type GuardProcess, type Sandbox } from '../helpers/index.js';
+import { replay } from '../../src/core/replay.js';
+import { failOnLeakedChildren, journal, kinds, runGuard, sandbox, sha, spawnGuard, stopGuard, until, type GuardProcess, type Sandbox } from '../helpers/index.js';
+import { createTaskMasterProject, tasksText, twoTags } from '../helpers/taskmaster.js';
 
 let box: Sandbox;
 let root: string;
@@ -175,6 +177,36 @@ describe('guard watch --root', () => {
     assert.equal(result.code, 3, result.stderr);
     assert.match(result.stderr, /skipping .*m1 for now/);
     assert.match(result.stderr, /mission .*m1 ended frozen \(frozen by another guard\)/);
+  });
+
+  test('Task Master projects under the root, one there at start and one initialized later, are guarded as PROJECT/.taskmaster next to droid missions; status --root lists them', async () => {
+    const droid = join(root, 'm1');
+    createMission(droid, features);
+    const first = createTaskMasterProject(join(root, 'app'));
+    const later = join(root, 'tool');
+    mkdirSync(join(later, 'src', 'lib'), { recursive: true });
+    const guard = watch(['--root', root]);
+    await baselined(droid);
+    await baselined(first);
+    const second = createTaskMasterProject(later); // task-master init after the guard started
+    await baselined(second);
+    for (const mission of [first, second]) {
+      assert.ok(kinds(box, 'guard-started', mission).some((entry) => entry.kind === 'guard-started' && entry.profile === 'taskmaster'), `${mission} guarded with the Task Master profile`);
+      // A tagged tasks.json rewritten flat (TASKMASTER.md §5 A), by the legacy writer's temp + rename.
+      const file = join(mission, 'tasks', 'tasks.json');
+      await until(() => replay(journal(box, mission)).artifacts.get('tasks/tasks.json')?.lastGood === sha(tasksText(twoTags())), `${file} accepted`);
+      writeFileSync(`${file}.tmp.4242`, tasksText({ tasks: twoTags().master?.tasks, metadata: {} }));
+      renameSync(`${file}.tmp.4242`, file);
+      await until(() => restoredCount(mission) === 1, `${mission} restored`);
+      assert.equal(readFileSync(file, 'utf8'), tasksText(twoTags()));
+      assert.equal(existsSync(join(mission, '.guard-frozen')), true);
+    }
+    assert.equal(kinds(box, 'frozen', droid).length, 0);
+    const status = await runGuard(box, ['status', '--root', root, '--json']);
+    assert.equal(status.code, 3, status.stderr);
+    const rows = (JSON.parse(status.stdout) as { missions: Array<{ mission: string; frozen: boolean }> }).missions;
+    assert.deepEqual(rows.map((row) => [row.mission, row.frozen]), [[first, true], [droid, false], [second, true]]);
+    await stopGuard(guard);
   });
 
   test('a root that does not exist: exit 2 with a clear message', async () => {
