@@ -25,6 +25,7 @@ import { SENTINEL } from '../store/paths.js';
 import type { CompletionLimits } from '../watch/completion.js';
 import { probeWriters } from '../watch/open-writers.js';
 import { readBytesOrNull, readCapOf } from '../store/file-bytes.js';
+import { stageFile, type StagedFile } from '../store/atomic-write.js';
 import { compareAndSwap, truncateIfExactly, type SwapResult } from '../mission/file-io.js';
 import { orchestratorOf } from '../profiles/profile.js';
 import type { MissionStore } from '../mission/mission-store.js';
@@ -196,12 +197,20 @@ export class Reactions {
   async #rejectJournaled({ path, spec, bytes, digest, issues, pending, stuck }: Rejection): Promise<void> {
     const store = this.#store;
     const previous = await store.lastGood(path, spec);
-    const reasons = stuck === undefined ? issues : [stuckIssue(stuck), ...issues];
-    const incident = pending?.id ?? (await store.recordRejected(path, spec, bytes, reasons, previous, 'watcher'));
-    const freezes = spec.role === 'scheduling' || spec.role === 'evidence';
-    if (freezes) await this.freeze(incident, path, summarize(path, reasons));
-    await this.#host.inQueue(path, () => this.#restore(path, spec, incident, digest, bytes));
-    if (freezes && this.pausesScheduler) await this.pauseScheduler(incident);
+    // The restore's new file is written and synced while the rejected bytes are stored and
+    // journaled (their syncs overlap); only the rename waits for them. A log keeps its good new
+    // lines instead (salvage), so its restore is not known yet.
+    const early = previous === undefined || appendOnly(spec) ? undefined : new EarlyStage(this.#abs(path), previous.bytes);
+    try {
+      const reasons = stuck === undefined ? issues : [stuckIssue(stuck), ...issues];
+      const incident = pending?.id ?? (await store.recordRejected(path, spec, bytes, reasons, previous, 'watcher'));
+      const freezes = spec.role === 'scheduling' || spec.role === 'evidence';
+      if (freezes) await this.freeze(incident, path, summarize(path, reasons));
+      await this.#host.inQueue(path, () => this.#restore(path, spec, incident, digest, bytes, early));
+      if (freezes && this.pausesScheduler) await this.pauseScheduler(incident);
+    } finally {
+      early?.abandon();
+    }
   }
 
   async freeze(incident: number, path: string, reason: string): Promise<void> {
@@ -212,7 +221,7 @@ export class Reactions {
   // Put back the newest version the guard knows good: for a log the rejected version without its
   // bad lines, else a version a hook approved since last good, else last good. Only over exactly
   // the rejected bytes, never under a writer.
-  async #restore(path: string, spec: ArtifactSpec, incident: number, rejected: Digest | null, bytes: Buffer | null): Promise<void> {
+  async #restore(path: string, spec: ArtifactSpec, incident: number, rejected: Digest | null, bytes: Buffer | null, early: EarlyStage | undefined): Promise<void> {
     const store = this.#store;
     const artifact = store.state.artifacts.get(path);
     if (artifact === undefined && spec.role !== 'finalization') {
@@ -225,7 +234,7 @@ export class Reactions {
     const salvage = salvageLog(spec, good, bytes);
     const kept = salvage !== undefined && good !== undefined && salvage.kept.length > good.bytes.length ? Buffer.from(salvage.kept) : (await this.#approvedSince(path, spec, rejected));
     if (kept !== undefined && (await journalOwn(store, path, spec, kept, 'restore'))) {
-      const result = await this.#untilFree(path, (free) => compareAndSwap(this.#abs(path), rejected, kept, { free, cap }));
+      const result = await this.#untilFree(path, (free) => compareAndSwap(this.#abs(path), rejected, kept, { free, cap, ...early?.take(kept) }));
       if (result.swapped) return void (await store.append({ kind: 'restored', path, incident, digest: digestOf(kept), replaced: rejected }));
       await unjournalOwn(store, path, spec, good);
       return this.#skipped(path, incident, result);
@@ -233,7 +242,7 @@ export class Reactions {
     const target = good?.bytes ?? null;
     const truncates = target !== null && bytes !== null && rejected !== null && salvage !== undefined;
     const result = await this.#untilFree(path, (free) =>
-      truncates ? Promise.resolve(truncateIfExactly(this.#abs(path), rejected, target.length, free, cap)) : compareAndSwap(this.#abs(path), rejected, target, { free, cap }),
+      truncates ? Promise.resolve(truncateIfExactly(this.#abs(path), rejected, target.length, free, cap)) : compareAndSwap(this.#abs(path), rejected, target, { free, cap, ...early?.take(target) }),
     );
     if (!result.swapped) return this.#skipped(path, incident, result);
     this.#rejectedOnDisk.delete(path);
@@ -330,6 +339,43 @@ export class Reactions {
   #abs(path: string): string {
     return join(this.#store.paths.missionDir, path);
   }
+}
+
+/**
+ * A restore's new bytes staged ahead (a synced temp sibling of the artifact), before the
+ * rejected version is stored and journaled. Staging changes nothing a reader of the mission sees:
+ * the compare-and-swap still checks the bytes on disk and probes for writers right before its
+ * rename, after everything before it is durable. Handed to one swap of exactly these bytes, or
+ * removed (a temp left by a crash is removed at the next start, store/orphan-temps.ts).
+ */
+class EarlyStage {
+  readonly #bytes: Buffer;
+  #staged: Promise<StagedFile | undefined> | undefined;
+
+  constructor(file: string, bytes: Buffer) {
+    this.#bytes = bytes;
+    this.#staged = stageFile(file, bytes).catch(() => undefined); // a failure shows when the restore stages it again
+  }
+
+  // The staged file for a swap to `bytes` (once), as compareAndSwap's `staged` option.
+  take(bytes: Uint8Array | null): { staged: Promise<StagedFile | undefined> } | undefined {
+    const staged = this.#staged;
+    if (staged === undefined || bytes === null || !this.#bytes.equals(bytes)) return undefined;
+    this.#staged = undefined;
+    return { staged };
+  }
+
+  // Remove it, unless a swap took it.
+  abandon(): void {
+    const staged = this.#staged;
+    this.#staged = undefined;
+    void staged?.then((file) => file?.abandon());
+  }
+}
+
+// An append-only log's restore keeps the valid new lines of the rejected version (salvage.ts).
+function appendOnly(spec: ArtifactSpec): boolean {
+  return spec.format === 'jsonl' && spec.rules.some((rule) => rule.kind === 'append-only');
 }
 
 // The read cap of an artifact's versions (see readFileVersion): they are named by what it reads.

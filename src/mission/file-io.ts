@@ -3,7 +3,7 @@ import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, readdirSync,
 import { dirname, join } from 'node:path';
 import { digestOf, type Digest } from '../core/types.js';
 import { errnoOf } from '../errors.js';
-import { fsyncDir, isTempSibling, writeFileAtomic } from '../store/atomic-write.js';
+import { fsyncDir, isTempSibling, writeFileAtomic, type StagedFile } from '../store/atomic-write.js';
 import { assertContained, assertRootIntact, openContained } from '../store/contained.js';
 import { readBytesOrNull, readOpenFile, READ_CAP_BYTES } from '../store/file-bytes.js';
 
@@ -30,6 +30,8 @@ export interface SwapOptions {
   free?: () => boolean;
   /** The read cap `expected` was taken with (an artifact's maxBytes + 1; see readFileVersion). */
   cap?: number;
+  /** `bytes` already staged beside `file` (writeFileAtomic's `staged`); it is committed or removed. */
+  staged?: Promise<StagedFile | undefined>;
 }
 
 export type SwapResult = { swapped: true } | { swapped: false; found: Digest | null; busy?: true };
@@ -41,7 +43,7 @@ export type SwapResult = { swapped: true } | { swapped: false; found: Digest | n
  * in a temp sibling, right before the rename, so the window in which a concurrent writer could be
  * clobbered is a few microseconds. Returns what was found when the swap was refused.
  */
-export async function compareAndSwap(file: string, expected: Digest | null, bytes: Uint8Array | null, { durable = true, free, cap = READ_CAP_BYTES }: SwapOptions = {}): Promise<SwapResult> {
+export async function compareAndSwap(file: string, expected: Digest | null, bytes: Uint8Array | null, { durable = true, free, cap = READ_CAP_BYTES, staged }: SwapOptions = {}): Promise<SwapResult> {
   let found: Digest | null = expected;
   let busy = false;
   const stillExpected = async () => {
@@ -62,7 +64,7 @@ export async function compareAndSwap(file: string, expected: Digest | null, byte
     if (durable) await fsyncDir(dirname(file));
     return { swapped: true };
   }
-  return (await writeFileAtomic(file, bytes, { beforeRename: stillExpected, durable })) ? { swapped: true } : refused();
+  return (await writeFileAtomic(file, bytes, { beforeRename: stillExpected, durable, ...(staged === undefined ? {} : { staged }) })) ? { swapped: true } : refused();
 }
 
 /**

@@ -44,13 +44,18 @@ export interface AtomicWriteOptions {
   durable?: boolean;
   /** The new file's mode: 0644 for mission files (the default), 0600 for the guard's own state. */
   mode?: number;
+  /**
+   * `bytes` already in a temp sibling (stageFile with the same durability and mode), used by the
+   * first attempt: the caller wrote and synced it while it did something else. Undefined: stage now.
+   */
+  staged?: Promise<StagedFile | undefined>;
 }
 
 // Write `bytes` to `file` atomically; false when `beforeRename` abandoned the write.
 export async function writeFileAtomic(file: string, bytes: Uint8Array, options: AtomicWriteOptions = {}): Promise<boolean> {
   const { beforeRename, durable = true, mode = MISSION_FILE_MODE } = options;
   for (let attempt = 1; ; attempt++) {
-    const staged = await stageFile(file, bytes, durable, mode);
+    const staged = (attempt === 1 ? await options.staged : undefined) ?? (await stageFile(file, bytes, durable, mode));
     try {
       if (beforeRename !== undefined && !(await beforeRename())) {
         staged.abandon();

@@ -1,10 +1,11 @@
 // One guardian per mission, and crash safety: a guardian SIGKILLed at any step of an incident
 // is finished by the next start from the journal.
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { createMission, featureText } from '../../src/demo/droid-files.js';
+import { guardTempOwner } from '../../src/store/atomic-write.js';
 import { baseFeatures, withFeature } from '../helpers/droid.js';
 import {
   failOnLeakedChildren,
@@ -117,6 +118,34 @@ describe('a guardian killed mid-incident', () => {
     });
   }
 });
+
+describe('a guardian killed with the restore staged', () => {
+  // The restore's new file is staged while the rejected version is stored and journaled (off the
+  // latency path, src/guardian/reactions.ts): a crash right after the rejection is journaled
+  // leaves that temp sibling, which the next start removes before it restores.
+  test('SIGKILL right after journaling write-rejected: the staged temp is there, the restart removes it and restores', async () => {
+    const crashing = spawnGuard(box, ['watch', box.mission], { env: { ...box.env, GUARD_CRASH_AFTER: 'write-rejected' } });
+    await until(() => kinds(box, 'baseline').length > 0, 'baseline');
+    const bad = featureText(withFeature(baseFeatures(), 'f1-login', { status: 'pending' }));
+    await runWriter(box, [{ op: 'write', file: join(box.mission, 'features.json'), text: bad }]);
+    assert.equal((await crashing.done).signal, 'SIGKILL');
+    const staged = guardTemps().filter((name) => name.startsWith('.features.json.'));
+    assert.equal(staged.length, 1, `the restore was staged before the rejection was journaled (found ${guardTemps().join(', ') || 'no guard temp'})`);
+    assert.equal(readFileSync(join(box.mission, staged[0] as string), 'utf8'), goodText, 'what is staged is last good');
+
+    const restarted = await startWatch(box);
+    await until(() => readFileSync(join(box.mission, 'features.json'), 'utf8') === goodText, 'features.json restored');
+    await until(() => kinds(box, 'scheduler-paused').length > 0, 'scheduler paused');
+    await stopGuard(restarted);
+    assert.deepEqual(guardTemps(), [], 'no guard temp file is left');
+    assert.equal(kinds(box, 'write-rejected').length, 1);
+  });
+});
+
+// The guard's own temp siblings in the mission dir (named with its pid: store/atomic-write.ts).
+function guardTemps(): string[] {
+  return readdirSync(box.mission, { recursive: true, encoding: 'utf8' }).filter((name) => guardTempOwner(basename(name)) !== undefined);
+}
 
 describe('a guardian killed after rejecting a first version that has no last good', () => {
   test('the restart finishes the reaction: the bad synthesis.json goes to quarantine, nothing freezes', async () => {
