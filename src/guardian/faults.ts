@@ -8,7 +8,7 @@ import { sentinelText } from '../core/freeze.js';
 import { escapeName, isEscape, symlinkedDir } from '../store/contained.js';
 import { SENTINEL } from '../store/paths.js';
 import type { MissionStore } from '../mission/mission-store.js';
-import { writeSentinelNoFollow } from './sentinel-write.js';
+import { writeSentinelNoFollow } from './sentinel.js';
 
 /** A system error on a file of the mission itself: the mission's fault, not the guard's. */
 export interface MissionFault {

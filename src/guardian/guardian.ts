@@ -41,6 +41,7 @@ import { MissionStore } from '../mission/mission-store.js';
 import { FaultRouter } from './faults.js';
 import { NotIncidents } from './not-incidents.js';
 import { Reactions, type Stuck } from './reactions.js';
+import { syncSentinel } from './sentinel.js';
 import { baseline } from './startup.js';
 
 export interface GuardianOptions {
@@ -249,7 +250,7 @@ export class Guardian {
 
   async #check(path: string): Promise<void> {
     if (this.#stopped) return;
-    if (path === SENTINEL) return this.#reactions.checkSentinel(true);
+    if (path === SENTINEL) return syncSentinel(this.store, true);
     const spec = this.store.specOf(path);
     if (spec === undefined) return;
     const before = this.#waits.beforeRead(path);

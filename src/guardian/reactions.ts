@@ -9,30 +9,27 @@
  *   journal on the next start (startup.ts). The sentinel goes up before the restore: whoever
  *   sees the file change back already sees the mission frozen.
  * - Every write to a mission file runs in that path's queue (no check of the path runs in
- *   between) and acts on what is on disk at that moment: a restore compares the bytes and waits
- *   until nobody holds the file open for writing; pausing droid is in pause.ts. What the guard
- *   did not judge bad it never removes.
+ *   between) and acts on what is on disk at that moment: a restore (restore.ts) compares the
+ *   bytes and waits until nobody holds the file open for writing; pausing droid is in pause.ts;
+ *   the sentinel is sentinel.ts. What the guard did not judge bad it never removes.
  * - An append-only log keeps its valid new lines: only the bad ones are cut (src/core/salvage.ts).
  */
-import { lstatSync, renameSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { sentinelText, type Frozen } from '../core/freeze.js';
 import type { ArtifactSpec } from '../core/judge.js';
 import { isLastGood, openIncidents, type Incident } from '../core/replay.js';
-import { salvageLog } from '../core/salvage.js';
 import { digestOf, type Digest, type Issue } from '../core/types.js';
 import { SENTINEL } from '../store/paths.js';
 import type { CompletionLimits } from '../watch/completion.js';
-import { probeWriters } from '../watch/open-writers.js';
 import { readBytesOrNull, readCapOf } from '../store/file-bytes.js';
-import { stageFile, type StagedFile } from '../store/atomic-write.js';
-import { compareAndSwap, truncateIfExactly, type SwapResult } from '../mission/file-io.js';
+import { compareAndSwap } from '../mission/file-io.js';
 import { orchestratorOf } from '../profiles/profile.js';
 import type { MissionStore } from '../mission/mission-store.js';
 import { isEscape } from '../store/contained.js';
 import { missionFault } from './faults.js';
-import { journalOwn, pauseScheduler, unjournalOwn } from './pause.js';
-import { writeSentinelNoFollow } from './sentinel-write.js';
+import { pauseScheduler } from './pause.js';
+import { Restorer, StopInterrupt } from './restore.js';
+import { syncSentinel, writeSentinelNoFollow } from './sentinel.js';
 
 /** A writer that kept a rejected version open past the bound. */
 export type Stuck = { pid: number; heldMs: number };
@@ -81,9 +78,12 @@ export class Reactions {
   /** Mission faults already journaled, by path: one incident per fault, not one per event. */
   readonly #faults = new Map<string, string>();
 
+  readonly #restorer: Restorer;
+
   constructor(host: ReactionHost) {
     this.#host = host;
     this.#store = host.store;
+    this.#restorer = new Restorer(host);
   }
 
   get pending(): number {
@@ -191,7 +191,7 @@ export class Reactions {
       const frozen = store.state.freeze.kind === 'frozen' ? (store.state.freeze as Frozen) : { kind: 'frozen' as const, since: this.#host.now().toISOString(), incident: 0, path, reason: summarize(path, issues) };
       if (!writeSentinelNoFollow(store.paths.missionDir, SENTINEL, Buffer.from(sentinelText(frozen, store.paths.missionDir)))) return; // never restore unfrozen
     }
-    await this.#host.inQueue(path, () => this.#untilFree(path, (free) => compareAndSwap(this.#abs(path), digest, good?.bytes ?? null, { free, cap: readCapOf(spec) })));
+    await this.#host.inQueue(path, () => this.#restorer.untilFree(path, (free) => compareAndSwap(this.#abs(path), digest, good?.bytes ?? null, { free, cap: readCapOf(spec) })));
   }
 
   async #rejectJournaled({ path, spec, bytes, digest, issues, pending, stuck }: Rejection): Promise<void> {
@@ -200,13 +200,15 @@ export class Reactions {
     // The restore's new file is written and synced while the rejected bytes are stored and
     // journaled (their syncs overlap); only the rename waits for them. A log keeps its good new
     // lines instead (salvage), so its restore is not known yet.
-    const early = previous === undefined || appendOnly(spec) ? undefined : new EarlyStage(this.#abs(path), previous.bytes);
+    const early = this.#restorer.stage(path, spec, previous);
     try {
       const reasons = stuck === undefined ? issues : [stuckIssue(stuck), ...issues];
       const incident = pending?.id ?? (await store.recordRejected(path, spec, bytes, reasons, previous, 'watcher'));
       const freezes = spec.role === 'scheduling' || spec.role === 'evidence';
       if (freezes) await this.freeze(incident, path, summarize(path, reasons));
-      await this.#host.inQueue(path, () => this.#restore(path, spec, incident, digest, bytes, early));
+      const outcome = await this.#host.inQueue(path, () => this.#restorer.restore(path, spec, incident, digest, bytes, early));
+      if (outcome === 'left') this.#rejectedOnDisk.set(path, digest);
+      if (outcome === 'restored') this.#rejectedOnDisk.delete(path);
       if (freezes && this.pausesScheduler) await this.pauseScheduler(incident);
     } finally {
       early?.abandon();
@@ -215,72 +217,7 @@ export class Reactions {
 
   async freeze(incident: number, path: string, reason: string): Promise<void> {
     if (this.#store.state.freeze.kind === 'open') await this.#store.append({ kind: 'frozen', incident, path, reason });
-    await this.checkSentinel(false);
-  }
-
-  // Put back the newest version the guard knows good: for a log the rejected version without its
-  // bad lines, else a version a hook approved since last good, else last good. Only over exactly
-  // the rejected bytes, never under a writer.
-  async #restore(path: string, spec: ArtifactSpec, incident: number, rejected: Digest | null, bytes: Buffer | null, early: EarlyStage | undefined): Promise<void> {
-    const store = this.#store;
-    const artifact = store.state.artifacts.get(path);
-    if (artifact === undefined && spec.role !== 'finalization') {
-      this.#rejectedOnDisk.set(path, rejected);
-      await store.append({ kind: 'restore-skipped', path, incident, found: rejected, reason: 'there is no good version to restore; the file stays as found while the mission is frozen' });
-      return;
-    }
-    const good = await store.lastGood(path, spec);
-    const cap = readCapOf(spec); // the rejected version was read with it (guardian.ts)
-    const salvage = salvageLog(spec, good, bytes);
-    const kept = salvage !== undefined && good !== undefined && salvage.kept.length > good.bytes.length ? Buffer.from(salvage.kept) : (await this.#approvedSince(path, spec, rejected));
-    if (kept !== undefined && (await journalOwn(store, path, spec, kept, 'restore'))) {
-      const result = await this.#untilFree(path, (free) => compareAndSwap(this.#abs(path), rejected, kept, { free, cap, ...early?.take(kept) }));
-      if (result.swapped) return void (await store.append({ kind: 'restored', path, incident, digest: digestOf(kept), replaced: rejected }));
-      await unjournalOwn(store, path, spec, good);
-      return this.#skipped(path, incident, result);
-    }
-    const target = good?.bytes ?? null;
-    const truncates = target !== null && bytes !== null && rejected !== null && salvage !== undefined;
-    const result = await this.#untilFree(path, (free) =>
-      truncates ? Promise.resolve(truncateIfExactly(this.#abs(path), rejected, target.length, free, cap)) : compareAndSwap(this.#abs(path), rejected, target, { free, cap, ...early?.take(target) }),
-    );
-    if (!result.swapped) return this.#skipped(path, incident, result);
-    this.#rejectedOnDisk.delete(path);
-    await store.append({ kind: 'restored', path, incident, digest: good?.digest ?? null, replaced: rejected });
-  }
-
-  /**
-   * A version a hook approved after last good, stored at approval (the guard's own-writes issue,
-   * item 5): a valid tool write overwritten by a bad one before the guard read it is what comes
-   * back, not the older last good. Only while it is still acceptable against last good.
-   */
-  async #approvedSince(path: string, spec: ArtifactSpec, rejected: Digest | null): Promise<Buffer | undefined> {
-    const store = this.#store;
-    const approved = store.state.lastApproved.get(path);
-    const artifact = store.state.artifacts.get(path);
-    if (approved === undefined || artifact === undefined || approved.seq < artifact.seq || approved.digest === rejected || approved.digest === artifact.lastGood) return undefined;
-    if (!(await store.objects.has(approved.digest))) return undefined;
-    const bytes = Buffer.from(await store.objects.get(approved.digest));
-    const { verdict } = await store.judge(path, spec, bytes);
-    return verdict.kind === 'accepted' ? bytes : undefined;
-  }
-
-  async #skipped(path: string, incident: number, result: Extract<SwapResult, { swapped: false }>): Promise<void> {
-    await this.#store.append({ kind: 'restore-skipped', path, incident, found: result.found, reason: 'a newer version arrived before the restore; it is judged instead' });
-    this.#host.hint(path);
-  }
-
-  // Try `swap` until nobody holds the file open for writing (bounded by the stuck limit: a
-  // writer that never closes does not keep a bad version on disk for ever).
-  async #untilFree(path: string, swap: (free: () => boolean) => Promise<SwapResult>): Promise<SwapResult> {
-    const began = performance.now();
-    const free = () => performance.now() - began >= this.#host.limits.stuckMs || probeWriters(this.#abs(path)).kind !== 'held';
-    for (let waited = 1; ; waited = Math.min(waited * 2, 50)) {
-      if (this.#host.stopping()) throw new StopInterrupt(path);
-      const result = await swap(free);
-      if (result.swapped || result.busy !== true) return result;
-      await new Promise((resolve) => setTimeout(resolve, waited));
-    }
+    await syncSentinel(this.#store, false);
   }
 
   /** Whether the mission's orchestrator is paused by the guard's own writes (droid), not only the sentinel. */
@@ -293,34 +230,14 @@ export class Reactions {
     return pauseScheduler(this.#host, incident);
   }
 
-  // Make the sentinel match the journal. Live (`tamper`), a mismatch is journaled and put back.
-  async checkSentinel(live: boolean): Promise<void> {
-    const store = this.#store;
-    const file = store.paths.sentinel;
-    const displaced = displaceNonFile(file);
-    if (displaced !== undefined) await store.append({ kind: 'tamper', path: SENTINEL, detail: `something that is not a plain file stood where the sentinel goes; moved aside to ${basename(displaced)}`, digest: null });
-    const expected = () => (store.state.freeze.kind === 'frozen' ? Buffer.from(sentinelText(store.state.freeze as Frozen, store.paths.missionDir)) : null);
-    const actual = readBytesOrNull(file);
-    if (sameBytes(actual, expected())) return;
-    await store.journal.sync();
-    const want = expected();
-    if (sameBytes(actual, want)) return;
-    const found = actual === null ? null : digestOf(actual);
-    if (live) {
-      if (actual !== null) await store.objects.put(actual);
-      const detail = want === null ? 'a sentinel appeared while the mission is not frozen; removed' : actual === null ? 'the sentinel was deleted without guard ack; put back' : 'the sentinel was edited without guard ack; put back';
-      await store.append({ kind: 'tamper', path: SENTINEL, detail, digest: found });
-    }
-    await compareAndSwap(file, found, want, { durable: false }); // a projection of the journal: rebuilt at every start
-  }
-
   // Finish reactions a crash interrupted (DESIGN.md §7: repaired from the journal on start).
   async recover(): Promise<void> {
     const store = this.#store;
     const state = store.state;
     for (const incident of state.incidents.values()) {
       if (incident.outcome !== 'pending') continue;
-      const onDisk = readBytesOrNull(this.#abs(incident.path), capOf(store.specOf(incident.path)));
+      const spec = store.specOf(incident.path);
+      const onDisk = readBytesOrNull(this.#abs(incident.path), spec === undefined ? undefined : readCapOf(spec));
       const digest = onDisk === null ? null : digestOf(onDisk);
       const lastGood = state.artifacts.get(incident.path)?.lastGood;
       if (digest === lastGood) {
@@ -341,59 +258,6 @@ export class Reactions {
   }
 }
 
-/**
- * A restore's new bytes staged ahead (a synced temp sibling of the artifact), before the
- * rejected version is stored and journaled. Staging changes nothing a reader of the mission sees:
- * the compare-and-swap still checks the bytes on disk and probes for writers right before its
- * rename, after everything before it is durable. Handed to one swap of exactly these bytes, or
- * removed (a temp left by a crash is removed at the next start, store/orphan-temps.ts).
- */
-class EarlyStage {
-  readonly #bytes: Buffer;
-  #staged: Promise<StagedFile | undefined> | undefined;
-
-  constructor(file: string, bytes: Buffer) {
-    this.#bytes = bytes;
-    this.#staged = stageFile(file, bytes).catch(() => undefined); // a failure shows when the restore stages it again
-  }
-
-  // The staged file for a swap to `bytes` (once), as compareAndSwap's `staged` option.
-  take(bytes: Uint8Array | null): { staged: Promise<StagedFile | undefined> } | undefined {
-    const staged = this.#staged;
-    if (staged === undefined || bytes === null || !this.#bytes.equals(bytes)) return undefined;
-    this.#staged = undefined;
-    return { staged };
-  }
-
-  // Remove it, unless a swap took it.
-  abandon(): void {
-    const staged = this.#staged;
-    this.#staged = undefined;
-    void staged?.then((file) => file?.abandon());
-  }
-}
-
-// An append-only log's restore keeps the valid new lines of the rejected version (salvage.ts).
-function appendOnly(spec: ArtifactSpec): boolean {
-  return spec.format === 'jsonl' && spec.rules.some((rule) => rule.kind === 'append-only');
-}
-
-// The read cap of an artifact's versions (see readFileVersion): they are named by what it reads.
-function capOf(spec: ArtifactSpec | undefined): number | undefined {
-  return spec === undefined ? undefined : readCapOf(spec);
-}
-
-/**
- * A stop (SIGTERM) while a restore waits for a writer: the reaction ends where it is, as a crash
- * would end it, with each step so far journaled; the next start finishes it (recover()). A stop
- * must not wait out a writer: it takes milliseconds, not `stuckMs`.
- */
-class StopInterrupt extends Error {
-  constructor(path: string) {
-    super(`stopped while the restore of ${path} waited for its writer; the next start finishes it`);
-  }
-}
-
 function stuckIssue(stuck: Stuck): Issue {
   return {
     code: 'stuck-writer',
@@ -408,23 +272,4 @@ export function summarize(path: string, issues: Issue[]): string {
   if (first === undefined) return `${path}: rejected`;
   const more = issues.length > 1 ? ` (+${issues.length - 1} more)` : '';
   return `${path}: ${first.message}${more}`;
-}
-
-// A directory, FIFO or symlink planted where the sentinel goes would stop the freeze: it is moved
-// aside (nothing deleted) so the sentinel can be written. Returns where it went.
-function displaceNonFile(file: string): string | undefined {
-  let stats;
-  try {
-    stats = lstatSync(file);
-  } catch {
-    return undefined;
-  }
-  if (stats.isFile()) return undefined;
-  const aside = `${file}.displaced-${Date.now()}`;
-  renameSync(file, aside);
-  return aside;
-}
-
-function sameBytes(a: Buffer | null, b: Buffer | null): boolean {
-  return a === null || b === null ? a === b : a.equals(b);
 }

@@ -5,6 +5,7 @@ import { inspectMission } from '../mission/inspect.js';
 import { listMissionFiles, listMissionLinks } from '../mission/file-io.js';
 import type { MissionStore } from '../mission/mission-store.js';
 import type { Reactions } from './reactions.js';
+import { syncSentinel } from './sentinel.js';
 
 export interface StartupHost {
   store: MissionStore;
@@ -34,7 +35,7 @@ export async function baseline(host: StartupHost): Promise<void> {
   if (host.stopped()) return;
   await crossCheck(host);
   if (host.stopped()) return;
-  await reactions.checkSentinel(false);
+  await syncSentinel(store, false);
   if (host.stopped()) return;
   await store.append({ kind: 'baseline', artifacts: artifacts.length, frozen: store.state.freeze.kind === 'frozen' });
 }
