@@ -58,9 +58,8 @@ export type WriteOutcome =
 // Judge `bytes` (null = deleting the file) as the next version of the artifact at `relativePath`,
 // against the mission's last good version and journaled evidence. Writes nothing.
 export async function judgeArtifact(dir: string, relativePath: string, bytes: Uint8Array | string | null, options: GuardOptions = {}): Promise<ArtifactVerdict> {
-  const missionDir = missionDirFor(resolve(dir));
+  const { missionDir, path } = locate(dir, relativePath);
   const profile = profileOf(missionDir, options);
-  const path = artifactPath(relativePath, relative(resolve(dir), missionDir));
   const spec = matchArtifact(profile, path);
   if (spec === undefined) throw notAnArtifact(relativePath, profile);
   const { paths, state } = await viewMission(guardHomeOf(options), missionDir);
@@ -72,9 +71,8 @@ export async function judgeArtifact(dir: string, relativePath: string, bytes: Ui
 // Bring guard state up to the disk, judge, snapshot, journal, then temp + fsync + rename + fsync
 // dir. On reject nothing changes; bytes that already are the file and its last good journal nothing.
 export async function writeArtifact(dir: string, relativePath: string, bytes: Uint8Array | string, options: GuardOptions = {}): Promise<WriteOutcome> {
-  const missionDir = missionDirFor(resolve(dir));
+  const { missionDir, path } = locate(dir, relativePath);
   const profile = profileOf(missionDir, options);
-  const path = artifactPath(relativePath, relative(resolve(dir), missionDir));
   const store = await MissionStore.open(guardHomeOf(options), missionDir, profile);
   const result = await commitWrite(store, path, Buffer.from(typeof bytes === 'string' ? Buffer.from(bytes) : bytes), 'guard-write', failpointOf(options));
   if (result.kind === 'rejected') return { ok: false, path, issues: result.issues };
@@ -104,13 +102,16 @@ function guardHomeOf(options: GuardOptions): string {
   return options.guardHome ?? defaultGuardHome(process.env, homedir());
 }
 
-// `inside`: where the mission dir is in the dir the caller named ('.taskmaster' for a Task Master
-// project): a path given from the project, `.taskmaster/tasks/tasks.json`, means the same file.
-function artifactPath(relativePath: string, inside: string) {
+// The mission dir the caller's dir stands for, and the artifact's path in it. A path given from a
+// Task Master project, `.taskmaster/tasks/tasks.json`, means the same file as `tasks/tasks.json`.
+function locate(dir: string, relativePath: string) {
+  const named = resolve(dir);
+  const missionDir = missionDirFor(named);
+  const inside = relative(named, missionDir);
   const given = relativePath.replace(/^\.\/+/, '');
   const path = asMissionPath(inside !== '' && given.startsWith(`${inside}/`) ? given.slice(inside.length + 1) : given);
   if (path === undefined) throw new GuardError('NOT_AN_ARTIFACT', `"${relativePath}" is not a path inside the mission dir (give it relative to the mission dir, e.g. features.json)`);
-  return path;
+  return { missionDir, path };
 }
 
 function notAnArtifact(relativePath: string, profile: Profile): GuardError {

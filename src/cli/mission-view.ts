@@ -13,10 +13,10 @@ import { DigestCache } from '../store/digest-cache.js';
 import { replayWithProjection, type Progress, type StatusState } from '../store/projection.js';
 import type { MissionStatePaths } from '../store/paths.js';
 import { guardianOf, statePathsOf, type MissionView } from '../mission/mission-read.js';
-
-export { viewMission, type MissionView } from '../mission/mission-read.js';
 import type { Inspection } from '../mission/inspect.js';
 import { asMissionPath } from '../core/types.js';
+
+export { viewMission, type MissionView } from '../mission/mission-read.js';
 
 export type Health = 'good' | 'changed' | 'missing' | 'new' | 'not-a-file';
 

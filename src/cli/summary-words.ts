@@ -19,10 +19,11 @@ export interface SummaryGroups {
 // Undefined when the adapter has no reader, or the journal has no good version of the summary yet.
 export async function readSummaryGroups(profile: Profile, view: { paths: MissionStatePaths; state: Pick<MissionState, 'artifacts'> }): Promise<SummaryGroups | undefined> {
   const reader = orchestratorOf(profile).summary;
-  const path = reader === undefined ? undefined : asMissionPath(reader.path);
+  if (reader === undefined) return undefined;
+  const path = asMissionPath(reader.path);
   const spec = path === undefined ? undefined : matchArtifact(profile, path);
-  const digest = reader === undefined ? undefined : view.state.artifacts.get(reader.path)?.lastGood;
-  if (reader === undefined || spec === undefined || digest === undefined || digest === null) return undefined;
+  const digest = view.state.artifacts.get(reader.path)?.lastGood;
+  if (spec === undefined || digest === undefined || digest === null) return undefined;
   const { ObjectStore } = await import('../store/objects.js'); // only for an orchestrator with a reader: status stays light
   let good;
   try {

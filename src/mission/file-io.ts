@@ -12,10 +12,6 @@ export async function readOrNull(file: string, cap = READ_CAP_BYTES): Promise<Bu
   return readBytesOrNull(file, cap);
 }
 
-export async function digestOrNull(file: string, cap = READ_CAP_BYTES): Promise<Digest | null> {
-  return digestNow(file, cap);
-}
-
 // The digest of a file right now (null: no file), synchronously: for checks made under a lock,
 // with nothing awaited between them and what they guard.
 export function digestNow(file: string, cap = READ_CAP_BYTES): Digest | null {
@@ -47,7 +43,7 @@ export async function compareAndSwap(file: string, expected: Digest | null, byte
   let found: Digest | null = expected;
   let busy = false;
   const stillExpected = async () => {
-    found = await digestOrNull(file, cap);
+    found = digestNow(file, cap);
     if (found !== expected) return false;
     busy = free !== undefined && !free();
     return !busy;

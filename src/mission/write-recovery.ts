@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import type { JournalEntry } from '../core/entries.js';
 import type { Digest } from '../core/types.js';
 import { withWriteLock } from '../store/write-lock.js';
-import { compareAndSwap, digestOrNull } from './file-io.js';
+import { compareAndSwap, digestNow } from './file-io.js';
 import type { MissionStore } from './mission-store.js';
 
 /** A journaled write that may not have landed: its path, digest and the digest it replaced. */
@@ -84,7 +84,7 @@ async function anyUnlanded(store: MissionStore): Promise<boolean> {
 
 // The file holds exactly the bytes the write replaced, and was not written after the intent.
 async function unlanded(file: string, intent: WriteIntent): Promise<boolean> {
-  if ((await digestOrNull(file)) !== intent.replaced) return false;
+  if (digestNow(file) !== intent.replaced) return false;
   if (intent.replaced === null) return true;
   try {
     return lstatSync(file).mtimeMs <= Date.parse(intent.at);
