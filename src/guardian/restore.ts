@@ -9,6 +9,7 @@
  * - the new bytes may be staged ahead (EarlyStage), while the rejected version is stored and
  *   journaled: only the checks and the rename wait for those.
  */
+import { join } from 'node:path';
 import type { ArtifactSpec } from '../core/judge.js';
 import { salvageLog } from '../core/salvage.js';
 import { digestOf, type Digest } from '../core/types.js';
@@ -19,7 +20,6 @@ import { readCapOf } from '../store/file-bytes.js';
 import type { CompletionLimits } from '../watch/completion.js';
 import { probeWriters } from '../watch/open-writers.js';
 import { journalOwn, unjournalOwn } from './pause.js';
-import { join } from 'node:path';
 
 export interface RestoreHost {
   store: MissionStore;
